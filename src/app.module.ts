@@ -1,0 +1,43 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { AppCacheModule } from './common/cache/cache.module';
+import { CommonModule } from './common/common.module';
+import { AppLoggerModule } from './common/logging';
+import type { AppConfig } from './config/configuration';
+import { CustomersModule } from './customers/customers.module';
+import { DatabaseModule } from './database/database.module';
+import type { EmbeddedDynamoDb } from './database/embedded-dynamodb';
+import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { PlansModule } from './plans/plans.module';
+
+export interface AppModuleOptions {
+  /** The DynamoDB Local that `main.ts` started; stopped when the app shuts down. */
+  embeddedStore?: EmbeddedDynamoDb;
+}
+
+@Module({})
+export class AppModule {
+  /** `config` is the validated configuration (see `loadConfig`); nothing reads the env after. */
+  static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          skipProcessEnv: true,
+          load: [() => config],
+        }),
+        AppLoggerModule,
+        AppCacheModule,
+        CommonModule,
+        DatabaseModule.forRoot(options.embeddedStore),
+        MetricsModule,
+        HealthModule,
+        PlansModule,
+        CustomersModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,54 @@
+import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import type { ApiKeyScope, AppConfig } from '../../config/configuration';
+import { ScopeForbidden, Unauthenticated } from '../errors/domain-error';
+import { ApiKeyRing, type Principal, scopeAllows } from './api-keys';
+import { PUBLIC_ROUTE, REQUIRED_SCOPE } from './auth.decorators';
+
+export type AuthenticatedRequest = Request & { principal?: Principal; id?: string };
+
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  private readonly ring: ApiKeyRing;
+
+  constructor(
+    private readonly reflector: Reflector,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    const { apiKeys } = config.get('auth', { infer: true });
+    const { isProduction } = config.get('app', { infer: true });
+    if (apiKeys.length === 0 && !isProduction) {
+      // Development convenience: a fresh admin key per start, shown once. Production refuses to
+      // start without keys (see configuration.ts).
+      const key = ApiKeyRing.generateKey();
+      new Logger('Auth').warn(
+        `No BILLING_API_KEYS configured: generated a development admin key for this run: ${key}`,
+      );
+      this.ring = new ApiKeyRing([{ name: 'dev-admin', scope: 'admin', key }]);
+    } else {
+      this.ring = new ApiKeyRing(apiKeys);
+    }
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match) throw new Unauthenticated();
+    const principal = this.ring.authenticate(match[1]);
+    if (!principal) throw new Unauthenticated('The API key is not valid');
+
+    const required =
+      this.reflector.getAllAndOverride<ApiKeyScope>(REQUIRED_SCOPE, targets) ??
+      (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'admin');
+    if (!scopeAllows(principal.scope, required))
+      throw new ScopeForbidden(required, principal.scope);
+    request.principal = principal;
+    return true;
+  }
+}

@@ -1,0 +1,61 @@
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
+import {
+  CallHandler,
+  ExecutionContext,
+  Inject,
+  Injectable,
+  Logger,
+  NestInterceptor,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Cache } from 'cache-manager';
+import type { Request } from 'express';
+import { Observable, of, tap } from 'rxjs';
+import { MetricsService } from '../../metrics/metrics.service';
+import { CacheKeys } from './cache-keys';
+import { CACHED_RESOURCE, type CachedResourceOptions } from './cached-resource.decorator';
+
+/**
+ * Caches GET responses in the shared cache-manager store under resource-id keys (not URLs), so
+ * services invalidate exactly the entry a write changed. Routes without `@CachedResource` are
+ * never cached; errors are never cached. Counts hits and misses for /metrics.
+ */
+@Injectable()
+export class HttpCacheInterceptor implements NestInterceptor {
+  private readonly logger = new Logger('HttpCache');
+
+  constructor(
+    @Inject(CACHE_MANAGER) private readonly cache: Cache,
+    private readonly reflector: Reflector,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const key = this.keyFor(context);
+    if (!key) return next.handle();
+    const cached = await this.cache.get(key);
+    this.metrics.cacheLookups.inc({ result: cached === undefined ? 'miss' : 'hit' });
+    if (cached !== undefined) return of(cached);
+    return next.handle().pipe(
+      tap((response) => {
+        // A failed cache write must not fail the request; the next GET simply misses again.
+        this.cache.set(key, response).catch((error: unknown) => {
+          this.logger.warn({ err: error, key }, 'Could not cache a response');
+        });
+      }),
+    );
+  }
+
+  private keyFor(context: ExecutionContext): string | undefined {
+    const options = this.reflector.get<CachedResourceOptions | undefined>(
+      CACHED_RESOURCE,
+      context.getHandler(),
+    );
+    if (!options) return undefined;
+    const request = context.switchToHttp().getRequest<Request>();
+    if (request.method !== 'GET' || Object.keys(request.query ?? {}).length > 0) return undefined;
+    if (!options.param) return (CacheKeys[options.resource] as () => string)();
+    const id = request.params?.[options.param];
+    return typeof id === 'string' ? CacheKeys[options.resource](id) : undefined;
+  }
+}

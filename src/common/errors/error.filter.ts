@@ -1,0 +1,76 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError } from './domain-error';
+import { CODE_BY_STATUS, STATUS_BY_KIND } from './error-status';
+import { isStoreUnavailable } from './store-errors';
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  details?: Record<string, unknown>;
+  requestId?: string;
+}
+
+interface Mapped {
+  body: Omit<ErrorBody, 'requestId'>;
+  retryAfter?: number;
+}
+
+function mapException(exception: unknown): Mapped {
+  if (exception instanceof DomainError) {
+    return {
+      body: {
+        statusCode: STATUS_BY_KIND[exception.kind],
+        error: exception.code,
+        message: exception.message,
+        ...(exception.details ? { details: exception.details } : {}),
+      },
+      retryAfter: exception.retryAfterSeconds,
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const raw =
+      typeof response === 'string' ? response : (response as { message?: unknown }).message;
+    const message =
+      typeof raw === 'string' ? raw : Array.isArray(raw) ? raw.join('; ') : exception.message;
+    return { body: { statusCode: status, error: CODE_BY_STATUS[status] ?? 'ERROR', message } };
+  }
+  if (isStoreUnavailable(exception)) {
+    return {
+      body: {
+        statusCode: 503,
+        error: 'STORE_UNAVAILABLE',
+        message: 'The data store is unavailable; retry shortly',
+      },
+      retryAfter: 5,
+    };
+  }
+  return {
+    body: { statusCode: 500, error: 'INTERNAL_ERROR', message: 'An unexpected error occurred' },
+  };
+}
+
+/** The one place where errors become HTTP responses, in the shape of DESIGN §4. */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request & { id?: string }>();
+    const response = http.getResponse<Response>();
+    const { body, retryAfter } = mapException(exception);
+    if (body.statusCode >= 500) {
+      this.logger.error(
+        { err: exception, requestId: request.id, route: request.url },
+        `${body.error} on ${request.method} ${request.url}`,
+      );
+    }
+    if (response.headersSent) return;
+    if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
+    response.status(body.statusCode).json({ ...body, requestId: request.id });
+  }
+}

@@ -1,0 +1,18 @@
+export { Dec, ZERO, maxDecimal, sumDecimals, type Decimal } from './decimal';
+export {
+  currencyExponent,
+  decimalProblem,
+  formatMoney,
+  fromMinorUnits,
+  isKnownCurrency,
+  parseDecimal,
+  roundToMinor,
+  toMinorUnits,
+  type ParseDecimalOptions,
+} from './money';
+export {
+  InvalidDecimalError,
+  MoneyPrecisionError,
+  UnknownCurrencyError,
+  type InvalidDecimalReason,
+} from './money.errors';

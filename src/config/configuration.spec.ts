@@ -1,0 +1,63 @@
+import { ConfigValidationError, loadConfig } from './configuration';
+
+const problemsOf = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config.app.port).toBe(3000);
+    expect(config.dynamo).toMatchObject({ table: 'billing', region: 'us-east-1', embedded: true });
+    expect(config.cache).toEqual({ ttlSeconds: 300, maxItems: 1000 });
+    expect(config.events.publishingEnabled).toBe(true);
+    expect(config.audit.enabled).toBe(true);
+    expect(config.usage.maxAgeDays).toBe(35);
+    expect(config.rateLimit.perMinute).toBe(60000);
+    expect(config.stripe.enabled).toBe(false);
+  });
+
+  it('reports every bad value at once', () => {
+    const problems = problemsOf({ PORT: 'abc', DYNAMODB_TABLE: '', CACHE_TTL_SECONDS: '-1' });
+    expect(problems).toHaveLength(3);
+    expect(problems.join('\n')).toMatch(/PORT/);
+    expect(problems.join('\n')).toMatch(/DYNAMODB_TABLE/);
+    expect(problems.join('\n')).toMatch(/CACHE_TTL_SECONDS/);
+  });
+
+  it('parses BILLING_API_KEYS and never echoes a malformed entry', () => {
+    const config = loadConfig({
+      BILLING_API_KEYS: 'ops:admin:k_4f0123456789abcdef, collector:ingest:k_9a0123456789abcdef',
+    });
+    expect(config.auth.apiKeys).toEqual([
+      { name: 'ops', scope: 'admin', key: 'k_4f0123456789abcdef' },
+      { name: 'collector', scope: 'ingest', key: 'k_9a0123456789abcdef' },
+    ]);
+    const problems = problemsOf({ BILLING_API_KEYS: 'ops:root:secret_value_0123456789' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).not.toContain('secret_value');
+  });
+
+  it('requires API keys in production and never embeds the store there', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+      'BILLING_API_KEYS: required in production (no API keys configured)',
+    ]);
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      BILLING_API_KEYS: 'ops:admin:k_4f0123456789abcdef',
+    });
+    expect(config.dynamo.embedded).toBe(false);
+    expect(config.dynamo.createTableIfMissing).toBe(false);
+  });
+
+  it('turns Stripe on only with a secret key', () => {
+    expect(loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x' }).stripe.enabled).toBe(true);
+    expect(loadConfig({ STRIPE_SECRET_KEY: '' }).stripe.enabled).toBe(false);
+  });
+});

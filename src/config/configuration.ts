@@ -1,0 +1,185 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Everything else receives the typed result through
+ * `ConfigService<AppConfig, true>` (namespaces below), so configuration is validated exactly once.
+ */
+
+export type ApiKeyScope = 'admin' | 'ingest' | 'read';
+
+export interface ApiKeyConfig {
+  name: string;
+  scope: ApiKeyScope;
+  key: string;
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+const API_KEY_ENTRY = /^([A-Za-z0-9_.-]{1,64}):(admin|ingest|read):(\S{16,256})$/;
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return fallback;
+      if (!/^\d+$/.test(v.trim())) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number, got "${v}"` });
+        return z.NEVER;
+      }
+      const n = Number(v);
+      if (n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be between ${min} and ${max}, got ${n}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: int(3000, 0, 65535),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DYNAMODB_TABLE: z
+    .string()
+    .default('billing')
+    .refine((v) => /^[A-Za-z0-9_.-]{3,255}$/.test(v), {
+      message: 'must be 3-255 characters of letters, digits, "_", "-" or "."',
+    }),
+  DYNAMODB_ENDPOINT: optionalString.refine((v) => v === undefined || URL.canParse(v), {
+    message: 'must be a URL such as http://localhost:8000',
+  }),
+  DYNAMODB_LOCAL_PORT: int(0, 0, 65535),
+  DYNAMODB_LOCAL_IN_MEMORY: bool(false),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  AWS_ACCESS_KEY_ID: optionalString,
+  AWS_SECRET_ACCESS_KEY: optionalString,
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_WEBHOOK_SECRET: optionalString,
+  STRIPE_API_HOST: optionalString,
+  STRIPE_API_PORT: int(0, 0, 65535),
+  STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
+  EVENTBRIDGE_BUS: optionalString,
+  EVENTBRIDGE_ENDPOINT: optionalString.refine((v) => v === undefined || URL.canParse(v), {
+    message: 'must be a URL',
+  }),
+  BILLING_ENABLE_EVENT_PUBLISHING: bool(true),
+  BILLING_ENABLE_AUDIT: bool(true),
+  CACHE_TTL_SECONDS: int(300, 0, 86_400),
+  CACHE_MAX_ITEMS: int(1000, 1, 10_000_000),
+  BILLING_API_KEYS: optionalString,
+  BILLING_RUN_CRON: z.string().default('5 0 1 * *'),
+  USAGE_MAX_AGE_DAYS: int(35, 1, 3650),
+  RATE_LIMIT_PER_MINUTE: int(60_000, 0, 100_000_000),
+  PLANS_FILE: z.string().default('config/plans.json'),
+  DATA_DIR: z.string().default('.data'),
+});
+
+function parseApiKeys(raw: string | undefined, problems: string[]): ApiKeyConfig[] {
+  if (!raw) return [];
+  const keys: ApiKeyConfig[] = [];
+  raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e.length > 0)
+    .forEach((entry, index) => {
+      const match = API_KEY_ENTRY.exec(entry);
+      if (!match) {
+        // Never echo the entry itself: it may hold a real key.
+        problems.push(
+          `BILLING_API_KEYS: entry ${index + 1} must be name:scope:key with scope admin|ingest|read and a key of at least 16 characters`,
+        );
+        return;
+      }
+      keys.push({ name: match[1], scope: match[2] as ApiKeyScope, key: match[3] });
+    });
+  const names = new Set<string>();
+  for (const k of keys) {
+    if (names.has(k.name)) problems.push(`BILLING_API_KEYS: name "${k.name}" is used twice`);
+    names.add(k.name);
+  }
+  return keys;
+}
+
+export function loadConfig(env: Record<string, string | undefined>) {
+  const parsed = envSchema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    }
+  }
+  const apiKeys = parseApiKeys(env.BILLING_API_KEYS, problems);
+  if (!parsed.success || problems.length > 0) throw new ConfigValidationError(problems);
+
+  const e = parsed.data;
+  const isProduction = e.NODE_ENV === 'production';
+  if (isProduction && apiKeys.length === 0) {
+    problems.push('BILLING_API_KEYS: required in production (no API keys configured)');
+  }
+  if (isProduction && e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET) {
+    problems.push('STRIPE_WEBHOOK_SECRET: required in production when STRIPE_SECRET_KEY is set');
+  }
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+
+  return {
+    app: {
+      nodeEnv: e.NODE_ENV,
+      isProduction,
+      port: e.PORT,
+      logLevel: e.LOG_LEVEL,
+      dataDir: e.DATA_DIR,
+    },
+    dynamo: {
+      table: e.DYNAMODB_TABLE,
+      endpoint: e.DYNAMODB_ENDPOINT,
+      region: e.AWS_REGION,
+      embedded: !e.DYNAMODB_ENDPOINT && !isProduction,
+      localPort: e.DYNAMODB_LOCAL_PORT,
+      localInMemory: e.DYNAMODB_LOCAL_IN_MEMORY,
+      createTableIfMissing: !isProduction,
+      // DynamoDB Local accepts any credentials; real AWS uses the SDK's default provider chain.
+      localCredentials: {
+        accessKeyId: e.AWS_ACCESS_KEY_ID ?? 'local',
+        secretAccessKey: e.AWS_SECRET_ACCESS_KEY ?? 'local',
+      },
+    },
+    stripe: {
+      secretKey: e.STRIPE_SECRET_KEY,
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      host: e.STRIPE_API_HOST,
+      port: e.STRIPE_API_PORT || undefined,
+      protocol: e.STRIPE_API_PROTOCOL,
+      enabled: Boolean(e.STRIPE_SECRET_KEY),
+    },
+    events: {
+      bus: e.EVENTBRIDGE_BUS,
+      endpoint: e.EVENTBRIDGE_ENDPOINT,
+      publishingEnabled: e.BILLING_ENABLE_EVENT_PUBLISHING,
+    },
+    audit: { enabled: e.BILLING_ENABLE_AUDIT },
+    cache: { ttlSeconds: e.CACHE_TTL_SECONDS, maxItems: e.CACHE_MAX_ITEMS },
+    auth: { apiKeys },
+    billing: { runCron: e.BILLING_RUN_CRON },
+    usage: { maxAgeDays: e.USAGE_MAX_AGE_DAYS },
+    rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE },
+    plans: { file: e.PLANS_FILE },
+  };
+}
+
+export type AppConfig = ReturnType<typeof loadConfig>;

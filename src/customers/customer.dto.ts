@@ -1,0 +1,133 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsEmail,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { RESOURCE_ID_PATTERN } from '../common/http/resource-id.pipe';
+import { IsMetadata } from '../common/http/validators';
+import type { Customer } from './customer.model';
+
+const ID_MESSAGE = '$property must be 1-64 characters of letters, digits, "_", "-" or "."';
+
+export class CreateCustomerDto {
+  @ApiProperty({ example: 'acme', description: 'Your id for the customer; never reused' })
+  @IsString()
+  @Matches(RESOURCE_ID_PATTERN, { message: ID_MESSAGE })
+  id: string;
+
+  @ApiProperty({ example: 'billing@acme.test' })
+  @IsEmail()
+  @MaxLength(254)
+  email: string;
+
+  @ApiProperty({ example: 'Acme Inc.' })
+  @IsString()
+  @Length(1, 200)
+  name: string;
+
+  @ApiProperty({ example: 'paid', description: 'An existing plan id (unknown → 422)' })
+  @IsString()
+  @Matches(RESOURCE_ID_PATTERN, { message: ID_MESSAGE })
+  planId: string;
+
+  @ApiPropertyOptional({
+    example: 'USD',
+    description: "ISO 4217, upper case; defaults to the plan's currency and must match it",
+  })
+  @IsOptional()
+  @Matches(/^[A-Z]{3}$/, { message: '$property must be an upper-case ISO 4217 code' })
+  currency?: string;
+
+  @ApiPropertyOptional({ example: { crm: 'A-17' }, description: 'Up to 50 string values' })
+  @IsOptional()
+  @IsMetadata()
+  metadata?: Record<string, string>;
+}
+
+export class UpdateCustomerDto {
+  @ApiPropertyOptional({ example: 'billing@acme.test' })
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(254)
+  email?: string;
+
+  @ApiPropertyOptional({ example: 'Acme Inc.' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+
+  @ApiPropertyOptional({ example: 'enterprise', description: 'Plan change, effective now' })
+  @IsOptional()
+  @IsString()
+  @Matches(RESOURCE_ID_PATTERN, { message: ID_MESSAGE })
+  planId?: string;
+
+  @ApiPropertyOptional({ example: { crm: 'A-17' }, description: 'Replaces the metadata' })
+  @IsOptional()
+  @IsMetadata()
+  metadata?: Record<string, string>;
+}
+
+export class ListCustomersQuery {
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  cursor?: string;
+}
+
+export class CustomerResponse {
+  @ApiProperty({ example: 'acme' }) id: string;
+  @ApiProperty({ example: 'billing@acme.test' }) email: string;
+  @ApiProperty({ example: 'Acme Inc.' }) name: string;
+  @ApiProperty({ example: 'paid' }) planId: string;
+  @ApiProperty({ example: 'USD' }) currency: string;
+  @ApiProperty({ example: { crm: 'A-17' } }) metadata: Record<string, string>;
+  @ApiProperty({ enum: ['active', 'archived'] }) status: string;
+  @ApiProperty({ enum: ['active', 'past_due', 'cancelled'] }) billingStatus: string;
+  @ApiProperty({ nullable: true, type: String, example: 'cus_123' })
+  stripeCustomerId: string | null;
+  @ApiProperty({ example: '2026-11-01T09:00:00.000Z' }) createdAt: string;
+  @ApiProperty({ example: '2026-11-01T09:00:00.000Z' }) updatedAt: string;
+  @ApiProperty({ nullable: true, type: String }) archivedAt: string | null;
+
+  static from(c: Customer): CustomerResponse {
+    return Object.assign(new CustomerResponse(), {
+      id: c.id,
+      email: c.email,
+      name: c.name,
+      planId: c.planId,
+      currency: c.currency,
+      metadata: c.metadata,
+      status: c.status,
+      billingStatus: c.billingStatus,
+      stripeCustomerId: c.stripeCustomerId ?? null,
+      createdAt: c.createdAt,
+      updatedAt: c.updatedAt,
+      archivedAt: c.archivedAt ?? null,
+    });
+  }
+}
+
+export class CustomerListResponse {
+  @ApiProperty({ type: [CustomerResponse] }) data: CustomerResponse[];
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as ?cursor= for the next page' })
+  nextCursor: string | null;
+}

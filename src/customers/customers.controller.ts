@@ -1,0 +1,87 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  UseInterceptors,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { CachedResource } from '../common/cache/cached-resource.decorator';
+import { HttpCacheInterceptor } from '../common/cache/http-cache.interceptor';
+import { ValidationFailed } from '../common/errors/domain-error';
+import { ResourceIdPipe } from '../common/http/resource-id.pipe';
+import {
+  CreateCustomerDto,
+  CustomerListResponse,
+  CustomerResponse,
+  ListCustomersQuery,
+  UpdateCustomerDto,
+} from './customer.dto';
+import { CustomersService } from './customers.service';
+
+@ApiTags('customers')
+@ApiBearerAuth()
+@Controller('v1/customers')
+@UseInterceptors(HttpCacheInterceptor)
+export class CustomersController {
+  constructor(private readonly customers: CustomersService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a customer (409 when the id exists, 422 for an unknown plan)' })
+  @ApiCreatedResponse({ type: CustomerResponse })
+  async create(@Body() body: CreateCustomerDto): Promise<CustomerResponse> {
+    return CustomerResponse.from(await this.customers.create(body));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List customers by id, a page at a time' })
+  @ApiOkResponse({ type: CustomerListResponse })
+  async list(@Query() query: ListCustomersQuery): Promise<CustomerListResponse> {
+    const page = await this.customers.list(query.limit ?? 50, query.cursor);
+    return {
+      data: page.customers.map((c) => CustomerResponse.from(c)),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a customer' })
+  @ApiOkResponse({ type: CustomerResponse })
+  @CachedResource('customer', 'id')
+  async get(@Param('id', ResourceIdPipe) id: string): Promise<CustomerResponse> {
+    return CustomerResponse.from(await this.customers.get(id));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change email, name, plan (effective now) or metadata' })
+  @ApiOkResponse({ type: CustomerResponse })
+  async update(
+    @Param('id', ResourceIdPipe) id: string,
+    @Body() body: UpdateCustomerDto,
+  ): Promise<CustomerResponse> {
+    if (Object.keys(body).length === 0) {
+      throw new ValidationFailed([], 'Nothing to change: send email, name, planId or metadata');
+    }
+    return CustomerResponse.from(await this.customers.update(id, body));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Archive a customer: kept for billing history, no further usage' })
+  @ApiNoContentResponse()
+  async archive(@Param('id', ResourceIdPipe) id: string): Promise<void> {
+    await this.customers.archive(id);
+  }
+}

@@ -1,0 +1,101 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { Injectable } from '@nestjs/common';
+import { decodeCursor, encodeCursor } from '../common/http/cursor';
+import { DynamoDatabase } from '../database/dynamo-database';
+import { GSI1, Keys } from '../database/keys';
+import type { Customer } from './customer.model';
+
+const ITEM_TYPE = 'Customer';
+
+function toItem(customer: Customer): Record<string, unknown> {
+  return {
+    ...Keys.customer(customer.id),
+    ...Keys.customerList(customer.id),
+    type: ITEM_TYPE,
+    ...customer,
+  };
+}
+
+function fromItem(item: Record<string, unknown>): Customer {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { pk, sk, gsi1pk, gsi1sk, type, ...customer } = item;
+  return customer as unknown as Customer;
+}
+
+export interface CustomerPage {
+  customers: Customer[];
+  nextCursor: string | null;
+}
+
+@Injectable()
+export class CustomersRepository {
+  constructor(private readonly db: DynamoDatabase) {}
+
+  /** Inserts a new customer; false when the id is taken (never overwrites). */
+  async create(customer: Customer): Promise<boolean> {
+    try {
+      await this.db.doc.send(
+        new PutCommand({
+          TableName: this.db.table,
+          Item: toItem(customer),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async get(customerId: string): Promise<Customer | undefined> {
+    const { Item } = await this.db.doc.send(
+      new GetCommand({
+        TableName: this.db.table,
+        Key: Keys.customer(customerId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? fromItem(Item) : undefined;
+  }
+
+  /**
+   * Replaces a customer only if nobody wrote it since `expectedRevision` was read; false when
+   * somebody did (the caller re-reads and retries).
+   */
+  async replace(customer: Customer, expectedRevision: number): Promise<boolean> {
+    try {
+      await this.db.doc.send(
+        new PutCommand({
+          TableName: this.db.table,
+          Item: toItem(customer),
+          ConditionExpression: 'attribute_exists(pk) AND revision = :expected',
+          ExpressionAttributeValues: { ':expected': expectedRevision },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Customers ordered by id, one page at a time. */
+  async list(limit: number, cursor?: string): Promise<CustomerPage> {
+    const page = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.db.table,
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': Keys.customerListPartition },
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(cursor, { gsi1pk: Keys.customerListPartition }),
+      }),
+    );
+    return {
+      customers: (page.Items ?? []).map(fromItem),
+      nextCursor: encodeCursor(page.LastEvaluatedKey),
+    };
+  }
+}

@@ -1,0 +1,125 @@
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Cache } from 'cache-manager';
+import { CacheKeys } from '../common/cache/cache-keys';
+import { Clock } from '../common/time/clock';
+import { PlansService } from '../plans/plans.service';
+import {
+  CurrencyMismatch,
+  CustomerAlreadyExists,
+  CustomerArchived,
+  CustomerNotFound,
+  CustomerWriteConflict,
+} from './customer.errors';
+import type { Customer } from './customer.model';
+import { CustomerPage, CustomersRepository } from './customers.repository';
+
+export interface CreateCustomer {
+  id: string;
+  email: string;
+  name: string;
+  planId: string;
+  currency?: string;
+  metadata?: Record<string, string>;
+}
+
+export type UpdateCustomer = Partial<Pick<Customer, 'email' | 'name' | 'planId' | 'metadata'>>;
+
+const MAX_WRITE_ATTEMPTS = 5;
+
+@Injectable()
+export class CustomersService {
+  constructor(
+    private readonly customers: CustomersRepository,
+    private readonly plans: PlansService,
+    private readonly clock: Clock,
+    @Inject(CACHE_MANAGER) private readonly cache: Cache,
+  ) {}
+
+  async create(input: CreateCustomer): Promise<Customer> {
+    const plan = await this.plans.requireCurrent(input.planId);
+    const currency = input.currency ?? plan.document.currency;
+    if (currency !== plan.document.currency) {
+      throw new CurrencyMismatch(currency, input.planId, plan.document.currency);
+    }
+    const now = this.clock.now().toISOString();
+    const customer: Customer = {
+      id: input.id,
+      email: input.email,
+      name: input.name,
+      planId: input.planId,
+      currency,
+      metadata: input.metadata ?? {},
+      status: 'active',
+      billingStatus: 'active',
+      planHistory: [{ planId: input.planId, from: now }],
+      createdAt: now,
+      updatedAt: now,
+      revision: 1,
+    };
+    if (!(await this.customers.create(customer))) throw new CustomerAlreadyExists(input.id);
+    await this.cache.del(CacheKeys.customer(customer.id));
+    return customer;
+  }
+
+  async get(customerId: string): Promise<Customer> {
+    const customer = await this.customers.get(customerId);
+    if (!customer) throw new CustomerNotFound(customerId);
+    return customer;
+  }
+
+  list(limit: number, cursor?: string): Promise<CustomerPage> {
+    return this.customers.list(limit, cursor);
+  }
+
+  async update(customerId: string, changes: UpdateCustomer): Promise<Customer> {
+    return this.mutate(customerId, async (current, now) => {
+      if (current.status === 'archived') throw new CustomerArchived(customerId);
+      const defined = Object.fromEntries(
+        Object.entries(changes).filter(([, value]) => value !== undefined),
+      );
+      const next: Customer = { ...current, ...defined };
+      if (changes.planId !== undefined && changes.planId !== current.planId) {
+        const plan = await this.plans.requireCurrent(changes.planId);
+        if (plan.document.currency !== current.currency) {
+          throw new CurrencyMismatch(current.currency, changes.planId, plan.document.currency);
+        }
+        // A plan change takes effect now; usage before it stays priced with the old plan.
+        next.planHistory = [...current.planHistory, { planId: changes.planId, from: now }];
+      }
+      return next;
+    });
+  }
+
+  /** Archiving is idempotent: archiving an archived customer changes nothing. */
+  async archive(customerId: string): Promise<Customer> {
+    return this.mutate(customerId, async (current, now) =>
+      current.status === 'archived'
+        ? undefined
+        : { ...current, status: 'archived', archivedAt: now },
+    );
+  }
+
+  /**
+   * Read-modify-write with optimistic concurrency, so concurrent changes (say a plan change and a
+   * webhook updating billingStatus) never overwrite each other. `change` returns undefined for
+   * "nothing to write".
+   */
+  private async mutate(
+    customerId: string,
+    change: (current: Customer, now: string) => Promise<Customer | undefined>,
+  ): Promise<Customer> {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const current = await this.get(customerId);
+      const now = this.clock.now().toISOString();
+      const next = await change(current, now);
+      if (!next) return current;
+      const written = { ...next, updatedAt: now, revision: current.revision + 1 };
+      if (await this.customers.replace(written, current.revision)) {
+        await this.cache.del(CacheKeys.customer(customerId));
+        return written;
+      }
+    }
+    throw new CustomerWriteConflict(customerId);
+  }
+}

@@ -1,0 +1,157 @@
+import { startTestApp, type TestApp } from './support/test-app';
+
+describe('Cross-cutting behaviour (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  describe('errors', () => {
+    it('answers malformed JSON with 400 in the error shape, never 500', async () => {
+      const res = await t.http
+        .post('/v1/customers')
+        .set(t.auth())
+        .set('Content-Type', 'application/json')
+        .send('{"id": "x", "email":');
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({
+        statusCode: 400,
+        error: 'MALFORMED_JSON',
+        message: expect.any(String),
+        requestId: expect.any(String),
+      });
+    });
+
+    it('answers unknown routes with 404 in the error shape', async () => {
+      const res = await t.http.get('/v1/nothing-here').set(t.auth());
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ statusCode: 404, error: 'NOT_FOUND' });
+      expect(res.body.requestId).toEqual(res.headers['x-request-id']);
+    });
+
+    it('answers a body over the limit with 413', async () => {
+      const res = await t.http
+        .post('/v1/customers')
+        .set(t.auth())
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ id: 'big', name: 'x'.repeat(2 * 1024 * 1024) }));
+      expect(res.status).toBe(413);
+      expect(res.body.error).toBe('PAYLOAD_TOO_LARGE');
+    });
+
+    it('rejects a non-object body with 400', async () => {
+      const res = await t.http
+        .post('/v1/customers')
+        .set(t.auth())
+        .set('Content-Type', 'application/json')
+        .send('[1,2,3]');
+      expect(res.status).toBe(400);
+    });
+  });
+
+  describe('request ids', () => {
+    it('puts an x-request-id on every response, keeping a sane incoming one', async () => {
+      const generated = await t.http.get('/health/live');
+      expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      const kept = await t.http.get('/health/live').set('x-request-id', 'trace-abc-123');
+      expect(kept.headers['x-request-id']).toBe('trace-abc-123');
+      const replaced = await t.http.get('/health/live').set('x-request-id', 'bad id with spaces');
+      expect(replaced.headers['x-request-id']).not.toBe('bad id with spaces');
+    });
+  });
+
+  describe('API keys', () => {
+    it('answers 401 without a key or with a wrong one', async () => {
+      const none = await t.http.get('/v1/customers');
+      expect(none.status).toBe(401);
+      expect(none.body.error).toBe('UNAUTHENTICATED');
+      const wrong = await t.http
+        .get('/v1/customers')
+        .set('Authorization', 'Bearer not_a_key_0123456789');
+      expect(wrong.status).toBe(401);
+      const basic = await t.http.get('/v1/customers').set('Authorization', 'Basic abc');
+      expect(basic.status).toBe(401);
+    });
+
+    it('answers 403 when the scope does not allow the route', async () => {
+      const readPost = await t.http
+        .post('/v1/customers')
+        .set(t.auth('read'))
+        .send({ id: 'x', email: 'x@example.test', name: 'x', planId: 'paid' });
+      expect(readPost.status).toBe(403);
+      expect(readPost.body.error).toBe('FORBIDDEN');
+      const ingestRead = await t.http.get('/v1/customers').set(t.auth('ingest'));
+      expect(ingestRead.status).toBe(403);
+      const adminRead = await t.http.get('/v1/customers').set(t.auth('admin'));
+      expect(adminRead.status).toBe(200);
+    });
+  });
+
+  describe('health, docs and metrics', () => {
+    it('reports live and ready without a key', async () => {
+      const live = await t.http.get('/health/live');
+      expect(live.status).toBe(200);
+      expect(live.body.status).toBe('ok');
+      const ready = await t.http.get('/health/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.body.details.dynamodb.status).toBe('up');
+    });
+
+    it('serves the OpenAPI document with every DTO described', async () => {
+      const res = await t.http.get('/docs-json');
+      expect(res.status).toBe(200);
+      expect(res.body.paths['/v1/customers']).toBeDefined();
+      expect(res.body.paths['/v1/plans/{id}']).toBeDefined();
+      const schema = res.body.components.schemas.CreateCustomerDto;
+      expect(Object.keys(schema.properties).sort()).toEqual(
+        ['currency', 'email', 'id', 'metadata', 'name', 'planId'].sort(),
+      );
+      const ui = await t.http.get('/docs/');
+      expect(ui.status).toBe(200);
+    });
+
+    it('exposes Prometheus metrics with route templates, never ids', async () => {
+      await t.http.get('/v1/customers/some-id-123').set(t.auth('read'));
+      await t.http.get('/v1/plans/paid').set(t.auth('read'));
+      await t.http.get('/v1/plans/paid').set(t.auth('read'));
+      const res = await t.http.get('/metrics');
+      expect(res.status).toBe(200);
+      expect(res.text).toContain('http_request_duration_seconds_bucket');
+      expect(res.text).toMatch(/route="\/v1\/customers\/:id",status="404"/);
+      expect(res.text).not.toContain('some-id-123');
+      expect(res.text).toMatch(/cache_lookups_total\{result="hit"\} [1-9]/);
+      expect(res.text).toMatch(/cache_lookups_total\{result="miss"\} [1-9]/);
+    });
+  });
+
+  describe('plans catalogue', () => {
+    it('lists the default plans loaded from config/plans.json', async () => {
+      const res = await t.http.get('/v1/plans').set(t.auth('read'));
+      expect(res.status).toBe(200);
+      expect(res.body.data.map((p: { id: string }) => p.id).sort()).toEqual([
+        'enterprise',
+        'free',
+        'paid',
+      ]);
+    });
+
+    it('returns the paid plan with its tiers, and 404 for an unknown plan', async () => {
+      const paid = await t.http.get('/v1/plans/paid').set(t.auth('read'));
+      expect(paid.body).toMatchObject({ id: 'paid', currency: 'USD', version: 1 });
+      expect(paid.body.limits).toEqual({ unitsPerDay: 10000 });
+      expect(paid.body.charges[0].tiers).toEqual([
+        { upTo: 1000, unitAmount: '0' },
+        { upTo: 10000, unitAmount: '0.01' },
+        { upTo: 100000, unitAmount: '0.008' },
+        { upTo: null, unitAmount: '0.006' },
+      ]);
+      const free = await t.http.get('/v1/plans/free').set(t.auth('read'));
+      expect(free.body.limits).toEqual({ unitsPerDay: 1000 });
+      const missing = await t.http.get('/v1/plans/platinum').set(t.auth('read'));
+      expect(missing.status).toBe(404);
+      expect(missing.body.error).toBe('PLAN_NOT_FOUND');
+    });
+  });
+});
