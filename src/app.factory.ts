@@ -25,6 +25,11 @@ export async function createApp(
     bufferLogs: true,
     abortOnError: false,
   });
+  return configureApp(app);
+}
+
+/** Everything applied on top of the module graph; shared with tests that override providers. */
+export function configureApp(app: NestExpressApplication): NestExpressApplication {
   app.useLogger(app.get(Logger));
   // First, so even requests that fail in the body parser carry an id in their error response.
   app.use(requestIdMiddleware);

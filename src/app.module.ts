@@ -10,6 +10,7 @@ import type { EmbeddedDynamoDb } from './database/embedded-dynamodb';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PlansModule } from './plans/plans.module';
+import { PricingModule } from './pricing/pricing.module';
 
 export interface AppModuleOptions {
   /** The DynamoDB Local that `main.ts` started; stopped when the app shuts down. */
@@ -37,6 +38,7 @@ export class AppModule {
         HealthModule,
         PlansModule,
         CustomersModule,
+        PricingModule,
       ],
     };
   }

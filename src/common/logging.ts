@@ -47,7 +47,7 @@ export const AppLoggerModule = LoggerModule.forRootAsync({
     return {
       pinoHttp: {
         level: logLevel,
-        genReqId: assignRequestId,
+        genReqId: (req, res) => assignRequestId(req as WithId, res),
         redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
         // Only what an operator needs per request; headers stay out of the logs entirely.
         serializers: {

@@ -41,3 +41,53 @@ export class PlanResponse {
 export class PlanListResponse {
   @ApiProperty({ type: [PlanResponse] }) data: PlanResponse[];
 }
+
+/* Documentation-only shapes: plan documents are checked by the pricing core's validatePlan,
+   which reports every bad field (tiers ascending, last upTo null, amounts, currency, ...). */
+
+export class TierDto {
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 10000,
+    description: 'Inclusive; null on the last tier only',
+  })
+  upTo: number | null;
+  @ApiProperty({ example: '0.01', description: 'Decimal string, up to 12 decimal places' })
+  unitAmount: string;
+  @ApiPropertyOptional({ example: '0', description: 'Charged once when the tier is reached' })
+  flatAmount?: string;
+}
+
+export class ChargeDto {
+  @ApiProperty({ example: 'api-calls', description: 'Unique within the plan' }) id: string;
+  @ApiProperty({ example: '*', description: '"*", exact "/api/search" or prefix "/api/*"' })
+  endpoint: string;
+  @ApiProperty({ enum: ['sum', 'count'] }) aggregation: string;
+  @ApiProperty({ enum: ['per_unit', 'graduated', 'volume', 'package', 'flat'] }) model: string;
+  @ApiPropertyOptional({ example: '0.002', description: 'per_unit' }) unitAmount?: string;
+  @ApiPropertyOptional({ type: [TierDto], description: 'graduated and volume' }) tiers?: TierDto[];
+  @ApiPropertyOptional({ example: 1000, description: 'package' }) packageSize?: number;
+  @ApiPropertyOptional({ example: '5.00', description: 'package' }) packageAmount?: string;
+  @ApiPropertyOptional({ enum: ['up', 'down'], description: 'package' }) rounding?: string;
+  @ApiPropertyOptional({ example: 0, description: 'package' }) freeUnits?: number;
+  @ApiPropertyOptional({ example: '10.00', description: 'flat' }) amount?: string;
+}
+
+export class PlanDocumentDto {
+  @ApiProperty({ example: 'pro' }) id: string;
+  @ApiProperty({ example: 'Pro' }) name: string;
+  @ApiProperty({ example: 'USD' }) currency: string;
+  @ApiProperty({ example: '49.00' }) baseFee: string;
+  @ApiProperty({ example: '0' }) minimumCharge: string;
+  @ApiPropertyOptional({ example: { unitsPerDay: 100000 } }) limits?: { unitsPerDay?: number };
+  @ApiProperty({ type: [ChargeDto] }) charges: ChargeDto[];
+}
+
+export class PlanVersionDocumentDto extends PlanDocumentDto {
+  @ApiPropertyOptional({
+    example: '2026-12-01T00:00:00Z',
+    description: 'When the version takes effect; now when omitted; never in the past',
+  })
+  effectiveFrom?: string;
+}

@@ -1,10 +1,24 @@
-import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Param, Post, Put, Query, UseInterceptors } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ValidationFailed } from '../common/errors/domain-error';
 import { CachedResource } from '../common/cache/cached-resource.decorator';
 import { HttpCacheInterceptor } from '../common/cache/http-cache.interceptor';
 import { ResourceIdPipe } from '../common/http/resource-id.pipe';
-import { PlanListResponse, PlanResponse, PlanVersionQuery } from './plan.dto';
-import { PlansService } from './plans.service';
+import {
+  PlanDocumentDto,
+  PlanListResponse,
+  PlanResponse,
+  PlanVersionDocumentDto,
+  PlanVersionQuery,
+} from './plan.dto';
+import { checkPlanDocument, PlansService } from './plans.service';
 
 @ApiTags('plans')
 @ApiBearerAuth()
@@ -21,6 +35,41 @@ export class PlansController {
     return { data: (await this.plans.listCurrent()).map((v) => PlanResponse.from(v)) };
   }
 
+  @Post()
+  @ApiOperation({ summary: 'Create a plan (version 1, in force now); 409 when the id exists' })
+  @ApiBody({ type: PlanDocumentDto })
+  @ApiCreatedResponse({ type: PlanResponse })
+  async create(@Body() body: Record<string, unknown>): Promise<PlanResponse> {
+    return PlanResponse.from(await this.plans.create(checkPlanDocument(body)));
+  }
+
+  @Put(':id')
+  @ApiOperation({
+    summary: 'Add a version of a plan, in force now or from a future effectiveFrom',
+    description: 'Earlier versions are kept and keep pricing the usage of their time.',
+  })
+  @ApiBody({ type: PlanVersionDocumentDto })
+  @ApiOkResponse({ type: PlanResponse })
+  async addVersion(
+    @Param('id', ResourceIdPipe) id: string,
+    @Body() body: Record<string, unknown>,
+  ): Promise<PlanResponse> {
+    const { effectiveFrom, ...document } = body;
+    const start = parseEffectiveFrom(effectiveFrom);
+    if (document.id !== undefined && document.id !== id) {
+      throw new ValidationFailed([{ field: 'id', messages: [`id must be "${id}" or omitted`] }]);
+    }
+    const plan = checkPlanDocument({ ...document, id });
+    return PlanResponse.from(await this.plans.addVersion(plan, start));
+  }
+
+  @Get(':id/versions')
+  @ApiOperation({ summary: 'Every version of a plan, oldest first' })
+  @ApiOkResponse({ type: PlanListResponse })
+  async versions(@Param('id', ResourceIdPipe) id: string): Promise<PlanListResponse> {
+    return { data: (await this.plans.listVersions(id)).map((v) => PlanResponse.from(v)) };
+  }
+
   @Get(':id')
   @ApiOperation({ summary: 'Get a plan: the version in force now, or ?version=N' })
   @ApiOkResponse({ type: PlanResponse })
@@ -35,4 +84,17 @@ export class PlansController {
         : await this.plans.getVersion(id, query.version);
     return PlanResponse.from(version);
   }
+}
+
+/** An ISO-8601 instant with an explicit zone (the service refuses one in the past). */
+function parseEffectiveFrom(value: unknown): Date | undefined {
+  if (value === undefined || value === null) return undefined;
+  const invalid = (message: string) =>
+    new ValidationFailed([{ field: 'effectiveFrom', messages: [message] }]);
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:\d{2})$/.test(value)) {
+    throw invalid('effectiveFrom must be an ISO-8601 date-time with a time zone');
+  }
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw invalid('effectiveFrom is not a valid date-time');
+  return date;
 }

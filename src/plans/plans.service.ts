@@ -1,15 +1,52 @@
-import { Injectable } from '@nestjs/common';
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Cache } from 'cache-manager';
+import { CacheKeys } from '../common/cache/cache-keys';
+import { ValidationFailed } from '../common/errors/domain-error';
 import { Clock } from '../common/time/clock';
+import { InvalidPlanError, validatePlan } from '../pricing/core';
+import type { PlanDocument } from '../pricing/core/plan.types';
 import type { PlanVersion } from './plan.model';
-import { PlanNotFound, UnknownPlan } from './plan.errors';
+import {
+  PlanAlreadyExists,
+  PlanCurrencyChange,
+  PlanNotFound,
+  PlanVersionConflict,
+  UnknownPlan,
+} from './plan.errors';
 import { PlansRepository } from './plans.repository';
+
+/** Fields a plan document may have; anything else is a typo that would silently change prices. */
+const PLAN_FIELDS = new Set([
+  'id',
+  'name',
+  'currency',
+  'baseFee',
+  'minimumCharge',
+  'limits',
+  'charges',
+]);
+const MAX_VERSION_ATTEMPTS = 5;
+
+/** Checks a plan document from a request; every problem is reported at once. */
+export function checkPlanDocument(body: unknown): PlanDocument {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ValidationFailed([{ field: '', messages: ['the plan must be a JSON object'] }]);
+  }
+  const problems = validatePlan(body);
+  for (const key of Object.keys(body)) {
+    if (!PLAN_FIELDS.has(key)) problems.push({ field: key, message: `${key} is not a plan field` });
+  }
+  if (problems.length > 0) throw new InvalidPlanError(problems);
+  return body as PlanDocument;
+}
 
 /** The version of a plan in force at `at`: the newest version whose effectiveFrom has passed. */
 export function versionInForce(versions: PlanVersion[], at: Date): PlanVersion | undefined {
-  const iso = at.toISOString();
+  const t = at.getTime();
   let found: PlanVersion | undefined;
   for (const v of versions) {
-    if (v.effectiveFrom <= iso && (!found || v.version > found.version)) found = v;
+    if (Date.parse(v.effectiveFrom) <= t && (!found || v.version > found.version)) found = v;
   }
   return found;
 }
@@ -19,7 +56,64 @@ export class PlansService {
   constructor(
     private readonly plans: PlansRepository,
     private readonly clock: Clock,
+    @Inject(CACHE_MANAGER) private readonly cache: Cache,
   ) {}
+
+  /** A new plan: version 1, in force from now. */
+  async create(document: PlanDocument): Promise<PlanVersion> {
+    const now = this.clock.now().toISOString();
+    const version: PlanVersion = {
+      planId: document.id,
+      version: 1,
+      effectiveFrom: now,
+      createdAt: now,
+      document,
+    };
+    if (!(await this.plans.putVersionIfAbsent(version))) throw new PlanAlreadyExists(document.id);
+    await this.invalidate(document.id);
+    return version;
+  }
+
+  /**
+   * A new version of an existing plan, in force from `effectiveFrom` (now when omitted). Earlier
+   * versions stay readable and keep pricing the usage of their time.
+   */
+  async addVersion(document: PlanDocument, effectiveFrom?: Date): Promise<PlanVersion> {
+    const planId = document.id;
+    for (let attempt = 0; attempt < MAX_VERSION_ATTEMPTS; attempt++) {
+      const versions = await this.plans.listVersions(planId);
+      if (versions.length === 0) throw new PlanNotFound(planId);
+      const latest = versions.reduce((a, b) => (b.version > a.version ? b : a));
+      if (latest.document.currency !== document.currency) {
+        throw new PlanCurrencyChange(planId, latest.document.currency, document.currency);
+      }
+      const now = this.clock.now();
+      // A minute of grace for clock skew; anything older would re-price usage already charged.
+      if (effectiveFrom && effectiveFrom.getTime() < now.getTime() - 60_000) {
+        throw new ValidationFailed([
+          { field: 'effectiveFrom', messages: ['effectiveFrom must not be in the past'] },
+        ]);
+      }
+      const start = effectiveFrom && effectiveFrom > now ? effectiveFrom : now;
+      const version: PlanVersion = {
+        planId,
+        version: latest.version + 1,
+        effectiveFrom: start.toISOString(),
+        createdAt: now.toISOString(),
+        document,
+      };
+      // Two concurrent PUTs both aim at latest+1; the loser re-reads and takes the next number.
+      if (await this.plans.putVersionIfAbsent(version)) {
+        await this.invalidate(planId);
+        return version;
+      }
+    }
+    throw new PlanVersionConflict(planId);
+  }
+
+  private async invalidate(planId: string): Promise<void> {
+    await Promise.all([this.cache.del(CacheKeys.plan(planId)), this.cache.del(CacheKeys.plans())]);
+  }
 
   async getCurrent(planId: string): Promise<PlanVersion> {
     const current = versionInForce(await this.plans.listVersions(planId), this.clock.now());

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
-import { createApp } from '../../src/app.factory';
+import { configureApp } from '../../src/app.factory';
+import { AppModule } from '../../src/app.module';
 import { type AppConfig, loadConfig } from '../../src/config/configuration';
 
 export const TEST_KEYS = {
@@ -42,9 +44,25 @@ export function testConfig(env: Record<string, string | undefined> = {}): AppCon
   });
 }
 
-export async function startTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
-  const config = testConfig(env);
-  const app = await createApp(config);
+export interface TestAppOptions {
+  env?: Record<string, string | undefined>;
+  /** Providers to replace, e.g. `[[Clock, fakeClock]]`; class tokens as in production. */
+  overrides?: [abstract new (...args: never[]) => unknown, unknown][];
+  /** Reuse another app's table (two instances on one store). */
+  config?: AppConfig;
+}
+
+/** The production module graph and HTTP pipeline, on a table of its own. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const config = options.config ?? testConfig(options.env);
+  let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
+  for (const [token, value] of options.overrides ?? []) {
+    builder = builder.overrideProvider(token).useValue(value);
+  }
+  const moduleRef = await builder.compile();
+  const app = configureApp(
+    moduleRef.createNestApplication<NestExpressApplication>({ rawBody: true, bufferLogs: true }),
+  );
   await app.init();
   return {
     app,

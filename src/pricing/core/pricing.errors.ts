@@ -6,10 +6,15 @@ export interface PlanProblem {
   message: string;
 }
 
-/** A plan document that validatePlan rejects; details.problems lists every bad field. */
+/**
+ * A plan document that validatePlan rejects. `details.fields` lists every bad field in the same
+ * shape as request validation errors (`[{ field, messages }]`).
+ */
 export class InvalidPlanError extends DomainError {
   constructor(readonly problems: PlanProblem[]) {
-    super('INVALID_PLAN', 'invalid', 'The plan document is invalid', { problems });
+    super('INVALID_PLAN', 'invalid', 'The plan document is invalid', {
+      fields: problems.map((p) => ({ field: p.field, messages: [p.message] })),
+    });
   }
 }
 

@@ -1,0 +1,44 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../common/auth/auth.decorators';
+import { ResourceIdPipe } from '../common/http/resource-id.pipe';
+import { ChargesService, type ChargesJson } from './charges.service';
+import {
+  ChargesQueryDto,
+  ChargesResponseDto,
+  QuoteRequestDto,
+  QuoteResponseDto,
+} from './quote.dto';
+import { QuoteService, type QuoteJson } from './quote.service';
+
+@ApiTags('pricing')
+@ApiBearerAuth()
+@Controller('v1')
+export class PricingController {
+  constructor(
+    private readonly quotes: QuoteService,
+    private readonly charges: ChargesService,
+  ) {}
+
+  @Post('pricing/quote')
+  @HttpCode(200)
+  @RequireScope('read')
+  @ApiOperation({ summary: 'Price a usage map with a plan id or an inline plan document' })
+  @ApiBody({ type: QuoteRequestDto })
+  @ApiOkResponse({ type: QuoteResponseDto })
+  quote(@Body() body: Record<string, unknown>): Promise<QuoteJson> {
+    return this.quotes.quote(body);
+  }
+
+  @Get('customers/:id/charges')
+  @ApiOperation({
+    summary: "A customer's charges for a period so far, with the plan version(s) in force",
+  })
+  @ApiOkResponse({ type: ChargesResponseDto })
+  forCustomer(
+    @Param('id', ResourceIdPipe) id: string,
+    @Query() query: ChargesQueryDto,
+  ): Promise<ChargesJson> {
+    return this.charges.forPeriod(id, query.period);
+  }
+}
