@@ -33,4 +33,43 @@ export const Keys = {
   /** All plans, ordered by id. */
   planList: (planId: string): Gsi1Key => ({ gsi1pk: 'PLANS', gsi1sk: planId }),
   planListPartition: 'PLANS',
+
+  /** One usage event; the key makes customer + eventId unique forever (conditional put). */
+  usageEvent: (customerId: string, eventId: string): TableKey => ({
+    pk: `USAGE#${customerId}`,
+    sk: `EVENT#${eventId}`,
+  }),
+  /** A customer's raw events of one UTC day, ordered by timestamp (disputes, partial days). */
+  usageEventTime: (
+    customerId: string,
+    day: string,
+    timestamp: string,
+    eventId: string,
+  ): Gsi1Key => ({
+    gsi1pk: `USAGEDAY#${customerId}#${day}`,
+    gsi1sk: `${timestamp}#${eventId}`,
+  }),
+  usageEventTimePartition: (customerId: string, day: string) => `USAGEDAY#${customerId}#${day}`,
+  /** Totals of one customer and UTC day (`YYYY-MM-DD`), overall and per endpoint. */
+  usageDay: (customerId: string, day: string): TableKey => ({
+    pk: `USAGE#${customerId}`,
+    sk: `DAY#${day}`,
+  }),
+  usageDayPrefix: 'DAY#',
+  /** Marks a customer's period as closed (its invoice is finalized). */
+  usagePeriod: (customerId: string, period: string): TableKey => ({
+    pk: `USAGE#${customerId}`,
+    sk: `PERIOD#${period}`,
+  }),
+
+  /**
+   * Transactional outbox: one item per committed change, holding that change's events. Sharded so
+   * writes spread over partitions; the relay reads each shard in order of creation.
+   */
+  outbox: (shard: number, createdAt: string, id: string): TableKey => ({
+    pk: Keys.outboxPartition(shard),
+    sk: `${createdAt}#${id}`,
+  }),
+  outboxPartition: (shard: number) => `OUTBOX#${String(shard).padStart(2, '0')}`,
+  OUTBOX_SHARDS: 8,
 };
