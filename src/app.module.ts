@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AppCacheModule } from './common/cache/cache.module';
 import { CommonModule } from './common/common.module';
 import { AppLoggerModule } from './common/logging';
@@ -11,6 +12,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PlansModule } from './plans/plans.module';
 import { PricingModule } from './pricing/pricing.module';
+import { UsageModule } from './usage/usage.module';
 
 export interface AppModuleOptions {
   /** The DynamoDB Local that `main.ts` started; stopped when the app shuts down. */
@@ -30,6 +32,7 @@ export class AppModule {
           skipProcessEnv: true,
           load: [() => config],
         }),
+        EventEmitterModule.forRoot(),
         AppLoggerModule,
         AppCacheModule,
         CommonModule,
@@ -38,6 +41,7 @@ export class AppModule {
         HealthModule,
         PlansModule,
         CustomersModule,
+        UsageModule,
         PricingModule,
       ],
     };

@@ -26,6 +26,12 @@ export interface CreateCustomer {
 export type UpdateCustomer = Partial<Pick<Customer, 'email' | 'name' | 'planId' | 'metadata'>>;
 
 const MAX_WRITE_ATTEMPTS = 5;
+/**
+ * How long a hot path may use a cached customer. Writes through this instance invalidate at once;
+ * other instances (each with its own cache unless a shared one is configured) see a change within
+ * this time, e.g. an archived customer's usage is refused at most this long after archiving.
+ */
+export const CUSTOMER_RECORD_TTL_MS = 10_000;
 
 @Injectable()
 export class CustomersService {
@@ -58,13 +64,23 @@ export class CustomersService {
       revision: 1,
     };
     if (!(await this.customers.create(customer))) throw new CustomerAlreadyExists(input.id);
-    await this.cache.del(CacheKeys.customer(customer.id));
+    await this.invalidate(customer.id);
     return customer;
   }
 
   async get(customerId: string): Promise<Customer> {
     const customer = await this.customers.get(customerId);
     if (!customer) throw new CustomerNotFound(customerId);
+    return customer;
+  }
+
+  /** Like `get`, served from the cache for up to CUSTOMER_RECORD_TTL_MS (usage ingest). */
+  async getCached(customerId: string): Promise<Customer | undefined> {
+    const key = CacheKeys.customerRecord(customerId);
+    const cached = await this.cache.get<Customer>(key);
+    if (cached) return cached;
+    const customer = await this.customers.get(customerId);
+    if (customer) await this.cache.set(key, customer, CUSTOMER_RECORD_TTL_MS);
     return customer;
   }
 
@@ -116,10 +132,14 @@ export class CustomersService {
       if (!next) return current;
       const written = { ...next, updatedAt: now, revision: current.revision + 1 };
       if (await this.customers.replace(written, current.revision)) {
-        await this.cache.del(CacheKeys.customer(customerId));
+        await this.invalidate(customerId);
         return written;
       }
     }
     throw new CustomerWriteConflict(customerId);
+  }
+
+  private async invalidate(customerId: string): Promise<void> {
+    await this.cache.mdel([CacheKeys.customer(customerId), CacheKeys.customerRecord(customerId)]);
   }
 }

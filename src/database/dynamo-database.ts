@@ -11,31 +11,44 @@ import type { AppConfig } from '../config/configuration';
  */
 export class DynamoDatabase {
   readonly client: DynamoDBClient;
+  private readonly exactClient: DynamoDBClient;
   readonly doc: DynamoDBDocumentClient;
+  /** Reads numbers as exact `NumberValue`s (DynamoDB numbers are decimals; JS numbers are not). */
+  readonly exactDoc: DynamoDBDocumentClient;
 
   constructor(
     readonly table: string,
     config: AppConfig['dynamo'],
   ) {
     const agentOptions = { keepAlive: true, maxSockets: 128 };
-    this.client = new DynamoDBClient({
+    const requestHandler = new NodeHttpHandler({
+      connectionTimeout: 2000,
+      requestTimeout: 5000,
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new Agent(agentOptions),
+    });
+    const clientConfig = {
       region: config.region,
       endpoint: config.endpoint,
       credentials: config.endpoint ? config.localCredentials : undefined,
       maxAttempts: 3,
-      requestHandler: new NodeHttpHandler({
-        connectionTimeout: 2000,
-        requestTimeout: 5000,
-        httpAgent: new HttpAgent(agentOptions),
-        httpsAgent: new Agent(agentOptions),
-      }),
-    });
-    this.doc = DynamoDBDocumentClient.from(this.client, {
-      marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
+      requestHandler,
+    };
+    const marshallOptions = { removeUndefinedValues: true, convertEmptyValues: false };
+    this.client = new DynamoDBClient(clientConfig);
+    this.doc = DynamoDBDocumentClient.from(this.client, { marshallOptions });
+    // A document client stores its translation options on the wrapped client's config, so the
+    // exact-number reader needs a client of its own (same connection pool).
+    this.exactClient = new DynamoDBClient(clientConfig);
+    this.exactDoc = DynamoDBDocumentClient.from(this.exactClient, {
+      marshallOptions,
+      unmarshallOptions: { wrapNumbers: true },
     });
   }
 
   destroy(): void {
+    this.exactDoc.destroy();
+    this.exactClient.destroy();
     this.doc.destroy();
     this.client.destroy();
   }

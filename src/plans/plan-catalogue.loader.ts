@@ -8,6 +8,8 @@ import { validatePlan } from '../pricing/core';
 import type { PlanDocument } from '../pricing/core/plan.types';
 import { PlansRepository } from './plans.repository';
 
+const CATALOGUE_EPOCH = new Date(0).toISOString();
+
 export class PlanCatalogueError extends Error {
   override name = 'PlanCatalogueError';
 }
@@ -73,7 +75,8 @@ export class PlanCatalogueLoader implements OnApplicationBootstrap {
       const written = await this.plans.putVersionIfAbsent({
         planId: plan.id,
         version,
-        effectiveFrom: now,
+        // A catalogue plan's first version has always been in force; later ones start now.
+        effectiveFrom: latest === undefined ? CATALOGUE_EPOCH : now,
         createdAt: now,
         document: plan,
       });

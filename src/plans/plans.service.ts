@@ -27,6 +27,7 @@ const PLAN_FIELDS = new Set([
   'charges',
 ]);
 const MAX_VERSION_ATTEMPTS = 5;
+export const PLAN_VERSIONS_TTL_MS = 10_000;
 
 /** Checks a plan document from a request; every problem is reported at once. */
 export function checkPlanDocument(body: unknown): PlanDocument {
@@ -112,13 +113,31 @@ export class PlansService {
   }
 
   private async invalidate(planId: string): Promise<void> {
-    await Promise.all([this.cache.del(CacheKeys.plan(planId)), this.cache.del(CacheKeys.plans())]);
+    await this.cache.mdel([
+      CacheKeys.plan(planId),
+      CacheKeys.plans(),
+      CacheKeys.planVersions(planId),
+    ]);
   }
 
   async getCurrent(planId: string): Promise<PlanVersion> {
     const current = versionInForce(await this.plans.listVersions(planId), this.clock.now());
     if (!current) throw new PlanNotFound(planId);
     return current;
+  }
+
+  /**
+   * The version in force now, from versions cached for up to PLAN_VERSIONS_TTL_MS (hot paths such
+   * as the daily-limit check at ingest). Versions are immutable; only new ones can appear.
+   */
+  async getCurrentCached(planId: string): Promise<PlanVersion | undefined> {
+    const key = CacheKeys.planVersions(planId);
+    let versions = await this.cache.get<PlanVersion[]>(key);
+    if (!versions) {
+      versions = await this.plans.listVersions(planId);
+      await this.cache.set(key, versions, PLAN_VERSIONS_TTL_MS);
+    }
+    return versionInForce(versions, this.clock.now());
   }
 
   async getVersion(planId: string, version: number): Promise<PlanVersion> {

@@ -4,19 +4,12 @@ import { PlansModule } from '../plans/plans.module';
 import { ChargesService } from './charges.service';
 import { PricingController } from './pricing.controller';
 import { QuoteService } from './quote.service';
-import { UsageSource } from './usage-source';
-
-/** Before usage ingest exists there is no recorded usage to price. */
-class NoRecordedUsage extends UsageSource {
-  async usageByEndpoint() {
-    return [];
-  }
-}
+import { UsageModule } from '../usage/usage.module';
 
 @Module({
-  imports: [CustomersModule, PlansModule],
+  imports: [CustomersModule, PlansModule, UsageModule],
   controllers: [PricingController],
-  providers: [QuoteService, ChargesService, { provide: UsageSource, useClass: NoRecordedUsage }],
+  providers: [QuoteService, ChargesService],
   exports: [ChargesService],
 })
 export class PricingModule {}

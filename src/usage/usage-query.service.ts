@@ -1,0 +1,104 @@
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Cache } from 'cache-manager';
+import { CacheKeys } from '../common/cache/cache-keys';
+import { ValidationFailed } from '../common/errors/domain-error';
+import { Clock } from '../common/time/clock';
+import { periodOf } from '../common/time/period';
+import { CustomersService } from '../customers/customers.service';
+import type { UsageRow } from '../pricing/core';
+import { UsageSource } from '../pricing/usage-source';
+import { UsageReader } from './usage-reader';
+
+export interface UsageReport {
+  customerId: string;
+  from: string;
+  to: string;
+  total: string;
+  events: number;
+  groups: { key: string; quantity: string; events: number }[];
+}
+
+const MAX_RANGE_DAYS = 400;
+/** Cached reads of other instances' ingest may lag this long (no shared cache configured). */
+const USAGE_CACHE_TTL_MS = 10_000;
+
+@Injectable()
+export class UsageQueryService extends UsageSource {
+  constructor(
+    private readonly reader: UsageReader,
+    private readonly customers: CustomersService,
+    private readonly clock: Clock,
+    @Inject(CACHE_MANAGER) private readonly cache: Cache,
+  ) {
+    super();
+  }
+
+  /** For pricing: totals per endpoint in [from, to). */
+  async usageByEndpoint(customerId: string, from: Date, to: Date): Promise<UsageRow[]> {
+    const usage = await this.reader.inRange(customerId, from, to);
+    return [...usage.byEndpoint].map(([endpoint, t]) => ({
+      endpoint,
+      quantity: t.quantity,
+      events: t.events,
+    }));
+  }
+
+  async report(
+    customerId: string,
+    query: { from?: string; to?: string; groupBy?: 'day' | 'endpoint' },
+  ): Promise<UsageReport> {
+    await this.customers.get(customerId);
+    const period = periodOf(this.clock.now());
+    const from = query.from ? parseInstant(query.from, 'from') : period.start;
+    const to = query.to ? parseInstant(query.to, 'to') : period.end;
+    if (to <= from)
+      throw new ValidationFailed([{ field: 'to', messages: ['to must be after from'] }]);
+    if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) {
+      throw new ValidationFailed([
+        { field: 'to', messages: [`the range may span at most ${MAX_RANGE_DAYS} days`] },
+      ]);
+    }
+    const generation =
+      (await this.cache.get<string>(CacheKeys.usageGeneration(customerId))) ?? 'initial';
+    const key = `usage:${customerId}:${generation}:${from.toISOString()}:${to.toISOString()}:${query.groupBy ?? ''}`;
+    const cached = await this.cache.get<UsageReport>(key);
+    if (cached) return cached;
+
+    const usage = await this.reader.inRange(customerId, from, to);
+    const grouped =
+      query.groupBy === 'day'
+        ? usage.byDay
+        : query.groupBy === 'endpoint'
+          ? usage.byEndpoint
+          : undefined;
+    const report: UsageReport = {
+      customerId,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      total: usage.total.quantity,
+      events: usage.total.events,
+      groups: grouped
+        ? [...grouped]
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(([k, t]) => ({ key: k, quantity: t.quantity, events: t.events }))
+        : [],
+    };
+    await this.cache.set(key, report, USAGE_CACHE_TTL_MS);
+    return report;
+  }
+}
+
+/** `YYYY-MM-DD` (midnight UTC) or an ISO-8601 date-time with a zone. */
+function parseInstant(value: string, field: string): Date {
+  const ok =
+    /^\d{4}-\d{2}-\d{2}$/.test(value) ||
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(value);
+  const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (!ok || Number.isNaN(date.getTime())) {
+    throw new ValidationFailed([
+      { field, messages: [`${field} must be YYYY-MM-DD or an ISO-8601 date-time with a zone`] },
+    ]);
+  }
+  return date;
+}

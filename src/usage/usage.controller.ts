@@ -1,0 +1,91 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { RequireScope } from '../common/auth/auth.decorators';
+import { ValidationFailed } from '../common/errors/domain-error';
+import { ResourceIdPipe } from '../common/http/resource-id.pipe';
+import {
+  BatchResponseDto,
+  IngestResponseDto,
+  UsageBatchDto,
+  UsageEventDto,
+  UsageQueryDto,
+  UsageReportDto,
+} from './usage.dto';
+import { BatchTooLarge, UsageRejected } from './usage.errors';
+import { USAGE_RULES } from './usage-rules';
+import { UsageQueryService, type UsageReport } from './usage-query.service';
+import { UsageService } from './usage.service';
+
+@ApiTags('usage')
+@ApiBearerAuth()
+@Controller('v1')
+export class UsageController {
+  constructor(
+    private readonly usage: UsageService,
+    private readonly queries: UsageQueryService,
+  ) {}
+
+  @Post('usage')
+  @RequireScope('ingest')
+  @ApiOperation({
+    summary: 'Record one usage event: 201 when new, 200 {duplicate:true} when already counted',
+  })
+  @ApiBody({ type: UsageEventDto })
+  @ApiOkResponse({ type: IngestResponseDto })
+  async track(
+    @Body() body: Record<string, unknown>,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<IngestResponseDto> {
+    const [outcome] = await this.usage.ingest([body]);
+    if (outcome.status === 'rejected') throw new UsageRejected(outcome.error!);
+    const duplicate = outcome.status === 'duplicate';
+    res.status(duplicate ? 200 : 201);
+    return { eventId: outcome.eventId, duplicate };
+  }
+
+  @Post('usage/batch')
+  @HttpCode(200)
+  @RequireScope('ingest')
+  @ApiOperation({ summary: 'Record up to 1,000 events; each is accepted, duplicate or rejected' })
+  @ApiBody({ type: UsageBatchDto })
+  @ApiOkResponse({ type: BatchResponseDto })
+  async trackBatch(@Body() body: Record<string, unknown>): Promise<BatchResponseDto> {
+    const extra = Object.keys(body).filter((k) => k !== 'events');
+    if (!Array.isArray(body.events) || extra.length > 0) {
+      throw new ValidationFailed([
+        ...(Array.isArray(body.events)
+          ? []
+          : [{ field: 'events', messages: ['events must be an array'] }]),
+        ...extra.map((k) => ({ field: k, messages: [`${k} is not allowed`] })),
+      ]);
+    }
+    const events = body.events as unknown[];
+    if (events.length === 0) {
+      throw new ValidationFailed([{ field: 'events', messages: ['events must not be empty'] }]);
+    }
+    if (events.length > USAGE_RULES.maxBatchSize) {
+      throw new BatchTooLarge(events.length, USAGE_RULES.maxBatchSize);
+    }
+    const outcomes = await this.usage.ingest(events);
+    const count = (status: string) => outcomes.filter((o) => o.status === status).length;
+    return {
+      accepted: count('accepted'),
+      duplicates: count('duplicate'),
+      rejected: count('rejected'),
+      results: outcomes.map((o, index) => ({ index, ...o })),
+    };
+  }
+
+  @Get('customers/:id/usage')
+  @ApiOperation({
+    summary: "A customer's usage in [from, to), optionally grouped by day or endpoint",
+  })
+  @ApiOkResponse({ type: UsageReportDto })
+  report(
+    @Param('id', ResourceIdPipe) id: string,
+    @Query() query: UsageQueryDto,
+  ): Promise<UsageReport> {
+    return this.queries.report(id, query);
+  }
+}

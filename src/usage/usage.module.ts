@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { CustomersModule } from '../customers/customers.module';
+import { PlansModule } from '../plans/plans.module';
+import { UsageSource } from '../pricing/usage-source';
+import { UsageController } from './usage.controller';
+import { UsageQueryService } from './usage-query.service';
+import { UsageReader } from './usage-reader';
+import { UsageRepository } from './usage.repository';
+import { UsageService } from './usage.service';
+import { UsageWriter } from './usage-writer';
+
+@Module({
+  imports: [CustomersModule, PlansModule],
+  controllers: [UsageController],
+  providers: [
+    UsageRepository,
+    UsageWriter,
+    UsageReader,
+    UsageService,
+    UsageQueryService,
+    { provide: UsageSource, useExisting: UsageQueryService },
+  ],
+  exports: [UsageSource, UsageRepository, UsageWriter],
+})
+export class UsageModule {}

@@ -1,0 +1,104 @@
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { Cache } from 'cache-manager';
+import { randomUUID } from 'node:crypto';
+import { CacheKeys } from '../common/cache/cache-keys';
+import { Clock } from '../common/time/clock';
+import type { AppConfig } from '../config/configuration';
+import { CustomersService } from '../customers/customers.service';
+import { PlansService } from '../plans/plans.service';
+import { checkUsageEvent } from './usage-rules';
+import type { IngestOutcome, UsageEvent } from './usage.model';
+import { type EventContext, UsageWriter } from './usage-writer';
+
+export const USAGE_TRACKED = 'usage.tracked';
+
+@Injectable()
+export class UsageService implements OnModuleInit {
+  private readonly maxAgeDays: number;
+
+  constructor(
+    private readonly writer: UsageWriter,
+    private readonly customers: CustomersService,
+    private readonly plans: PlansService,
+    private readonly clock: Clock,
+    private readonly events: EventEmitter2,
+    @Inject(CACHE_MANAGER) private readonly cache: Cache,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.maxAgeDays = config.get('usage', { infer: true }).maxAgeDays;
+  }
+
+  onModuleInit(): void {
+    this.writer.onCommit((events) => this.committed(events));
+  }
+
+  /**
+   * Validates, resolves customers and limits, and writes. Outcomes come back in input order;
+   * a bad event only ever fails itself.
+   */
+  async ingest(raws: unknown[]): Promise<IngestOutcome[]> {
+    const now = this.clock.now();
+    const outcomes = new Array<IngestOutcome | undefined>(raws.length);
+    const toWrite: { index: number; context: EventContext }[] = [];
+    const checked = raws.map((raw) => checkUsageEvent(raw, now, this.maxAgeDays));
+    const customerIds = [
+      ...new Set(checked.flatMap((c) => ('event' in c ? [c.event.customerId] : []))),
+    ];
+    const limits = new Map(
+      await Promise.all(customerIds.map(async (id) => [id, await this.limitFor(id)] as const)),
+    );
+
+    checked.forEach((result, index) => {
+      if ('error' in result) {
+        const eventId = (raws[index] as { eventId?: unknown } | null)?.eventId;
+        outcomes[index] = {
+          eventId: typeof eventId === 'string' ? eventId : '',
+          status: 'rejected',
+          error: result.error,
+        };
+        return;
+      }
+      const limit = limits.get(result.event.customerId)!;
+      if ('error' in limit) {
+        outcomes[index] = { eventId: result.event.eventId, status: 'rejected', error: limit.error };
+        return;
+      }
+      toWrite.push({ index, context: { event: result.event, unitsPerDay: limit.unitsPerDay } });
+    });
+
+    const written = await this.writer.write(toWrite.map((w) => w.context));
+    written.forEach((outcome, i) => (outcomes[toWrite[i].index] = outcome));
+    return outcomes as IngestOutcome[];
+  }
+
+  /** The customer's state for ingest: refused when unknown or archived, else its daily limit. */
+  private async limitFor(
+    customerId: string,
+  ): Promise<{ unitsPerDay?: string } | { error: IngestOutcome['error'] & object }> {
+    const customer = await this.customers.getCached(customerId);
+    if (!customer) {
+      return {
+        error: { code: 'UNKNOWN_CUSTOMER', message: `Customer ${customerId} does not exist` },
+      };
+    }
+    if (customer.status !== 'active') {
+      return {
+        error: { code: 'CUSTOMER_ARCHIVED', message: `Customer ${customerId} is archived` },
+      };
+    }
+    const plan = await this.plans.getCurrentCached(customer.planId);
+    const limit = plan?.document.limits?.unitsPerDay;
+    return { unitsPerDay: limit === undefined ? undefined : String(limit) };
+  }
+
+  /** Cached usage reads of these customers go stale now; listeners hear of each event. */
+  private committed(events: UsageEvent[]): void {
+    for (const customerId of new Set(events.map((e) => e.customerId))) {
+      void this.cache.set(CacheKeys.usageGeneration(customerId), randomUUID());
+    }
+    for (const event of events) this.events.emit(USAGE_TRACKED, event);
+  }
+}
