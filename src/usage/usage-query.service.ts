@@ -47,6 +47,7 @@ export class UsageQueryService extends UsageSource {
   async report(
     customerId: string,
     query: { from?: string; to?: string; groupBy?: 'day' | 'endpoint' },
+    options: { fresh?: boolean } = {},
   ): Promise<UsageReport> {
     await this.customers.get(customerId);
     const period = periodOf(this.clock.now());
@@ -62,7 +63,7 @@ export class UsageQueryService extends UsageSource {
     const generation =
       (await this.cache.get<string>(CacheKeys.usageGeneration(customerId))) ?? 'initial';
     const key = `usage:${customerId}:${generation}:${from.toISOString()}:${to.toISOString()}:${query.groupBy ?? ''}`;
-    const cached = await this.cache.get<UsageReport>(key);
+    const cached = options.fresh ? undefined : await this.cache.get<UsageReport>(key);
     if (cached) return cached;
 
     const usage = await this.reader.inRange(customerId, from, to);
