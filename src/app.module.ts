@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AppCacheModule } from './common/cache/cache.module';
+import { ResilienceModule } from './common/resilience';
 import { CommonModule } from './common/common.module';
 import { AppLoggerModule } from './common/logging';
 import type { AppConfig } from './config/configuration';
@@ -12,6 +13,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PlansModule } from './plans/plans.module';
 import { PricingModule } from './pricing/pricing.module';
+import { PaymentsModule } from './stripe';
 import { UsageModule } from './usage/usage.module';
 
 export interface AppModuleOptions {
@@ -38,6 +40,8 @@ export class AppModule {
         CommonModule,
         DatabaseModule.forRoot(options.embeddedStore),
         MetricsModule,
+        ResilienceModule,
+        PaymentsModule,
         HealthModule,
         PlansModule,
         CustomersModule,

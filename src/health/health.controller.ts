@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { Public } from '../common/auth/auth.decorators';
+import { DependencyBreakersHealthIndicator } from '../common/resilience';
 import { DynamoHealthIndicator } from './dynamo.health';
 
 @ApiTags('health')
@@ -11,6 +12,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly dynamo: DynamoHealthIndicator,
+    private readonly breakers: DependencyBreakersHealthIndicator,
   ) {}
 
   @Get('live')
@@ -22,8 +24,10 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: 503 only when DynamoDB is unreachable' })
+  @ApiOperation({
+    summary: 'Readiness: 503 only when DynamoDB is unreachable; dependency breakers as details',
+  })
   ready() {
-    return this.health.check([() => this.dynamo.check()]);
+    return this.health.check([() => this.dynamo.check(), () => this.breakers.check()]);
   }
 }

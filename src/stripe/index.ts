@@ -1,0 +1,14 @@
+export { stripeKeys } from './idempotency-keys';
+export {
+  PaymentGatewayDisabledError,
+  PaymentProviderRejected,
+  ProviderInvoiceMismatch,
+} from './payment-errors';
+export {
+  PaymentGateway,
+  type EnsureCustomerInput,
+  type ProviderInvoice,
+  type ProviderInvoiceLine,
+  type PushInvoiceInput,
+} from './payment-gateway';
+export { PaymentsModule } from './payments.module';

@@ -1,0 +1,19 @@
+import { PaymentGatewayDisabledError } from './payment-errors';
+import { PaymentGateway, type ProviderInvoice } from './payment-gateway';
+
+/** Used when STRIPE_SECRET_KEY is unset: invoices stay local (DESIGN §3). */
+export class NoopPaymentGateway extends PaymentGateway {
+  readonly enabled = false;
+
+  ensureCustomer(): Promise<{ providerCustomerId: string }> {
+    return Promise.reject(new PaymentGatewayDisabledError('ensureCustomer'));
+  }
+
+  pushInvoice(): Promise<ProviderInvoice> {
+    return Promise.reject(new PaymentGatewayDisabledError('pushInvoice'));
+  }
+
+  voidInvoice(): Promise<void> {
+    return Promise.reject(new PaymentGatewayDisabledError('voidInvoice'));
+  }
+}
