@@ -7,8 +7,10 @@ import { CommonModule } from './common/common.module';
 import { AppLoggerModule } from './common/logging';
 import type { AppConfig } from './config/configuration';
 import { CustomersModule } from './customers/customers.module';
+import { BillingModule } from './billing/billing.module';
 import { DatabaseModule } from './database/database.module';
 import type { EmbeddedDynamoDb } from './database/embedded-dynamodb';
+import { EventsModule } from './events';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PlansModule } from './plans/plans.module';
@@ -42,11 +44,13 @@ export class AppModule {
         MetricsModule,
         ResilienceModule,
         PaymentsModule,
+        EventsModule,
         HealthModule,
         PlansModule,
         CustomersModule,
         UsageModule,
         PricingModule,
+        BillingModule,
       ],
     };
   }

@@ -234,6 +234,11 @@ describe('Usage metering (e2e)', () => {
     expect((await usageOf('fresh')).body.total).toBe('3');
     await track({ customerId: 'fresh', endpoint: '/a', quantity: 4 });
     expect((await usageOf('fresh')).body.total).toBe('7');
+    const forced = await t.http
+      .get('/v1/customers/fresh/usage')
+      .set(t.auth('read'))
+      .set('Cache-Control', 'no-cache');
+    expect(forced.body.total).toBe('7');
     expect((await usageOf('ghost')).status).toBe(404);
     expect((await usageOf('fresh', { groupBy: 'week' })).status).toBe(400);
     expect((await usageOf('fresh', { from: '2026-03-05', to: '2026-03-01' })).status).toBe(400);

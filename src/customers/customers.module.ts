@@ -1,13 +1,15 @@
 import { Module } from '@nestjs/common';
 import { PlansModule } from '../plans/plans.module';
+import { PaymentsModule } from '../stripe';
 import { CustomersController } from './customers.controller';
 import { CustomersRepository } from './customers.repository';
 import { CustomersService } from './customers.service';
+import { ProviderSync } from './provider-sync.service';
 
 @Module({
-  imports: [PlansModule],
+  imports: [PlansModule, PaymentsModule],
   controllers: [CustomersController],
-  providers: [CustomersRepository, CustomersService],
-  exports: [CustomersService],
+  providers: [CustomersRepository, CustomersService, ProviderSync],
+  exports: [CustomersService, ProviderSync],
 })
 export class CustomersModule {}

@@ -1,5 +1,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, encodeCursor } from '../common/http/cursor';
 import { DynamoDatabase } from '../database/dynamo-database';
@@ -7,6 +15,8 @@ import { GSI1, Keys } from '../database/keys';
 import type { Customer } from './customer.model';
 
 const ITEM_TYPE = 'Customer';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 function toItem(customer: Customer): Record<string, unknown> {
   return {
@@ -32,21 +42,63 @@ export interface CustomerPage {
 export class CustomersRepository {
   constructor(private readonly db: DynamoDatabase) {}
 
-  /** Inserts a new customer; false when the id is taken (never overwrites). */
-  async create(customer: Customer): Promise<boolean> {
-    try {
-      await this.db.doc.send(
-        new PutCommand({
+  /**
+   * Inserts a new customer, with `extra` items (outbox, audit) in the same transaction, and a
+   * provider-sync marker when `syncPending`; false when the id is taken (never overwrites).
+   */
+  async create(
+    customer: Customer,
+    options: { syncPending?: boolean; extra?: TransactItem[] } = {},
+  ): Promise<boolean> {
+    const items: TransactItem[] = [
+      {
+        Put: {
           TableName: this.db.table,
           Item: toItem(customer),
           ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+        },
+      },
+    ];
+    if (options.syncPending) {
+      items.push({
+        Put: {
+          TableName: this.db.table,
+          Item: { ...Keys.providerSyncPending(customer.id), customerId: customer.id },
+        },
+      });
+    }
+    items.push(...(options.extra ?? []));
+    try {
+      await this.db.doc.send(new TransactWriteCommand({ TransactItems: items }));
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+      ) {
+        return false;
+      }
       throw error;
     }
+  }
+
+  /** Customers still waiting for their payment-provider customer, a few at a time. */
+  async listSyncPending(limit: number): Promise<string[]> {
+    const page = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.db.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': Keys.providerSyncPartition },
+        Limit: limit,
+      }),
+    );
+    return (page.Items ?? []).map((i) => i.customerId as string);
+  }
+
+  async clearSyncPending(customerId: string): Promise<void> {
+    await this.db.doc.send(
+      new DeleteCommand({ TableName: this.db.table, Key: Keys.providerSyncPending(customerId) }),
+    );
   }
 
   async get(customerId: string): Promise<Customer | undefined> {

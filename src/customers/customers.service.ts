@@ -1,9 +1,11 @@
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Inject, Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Cache } from 'cache-manager';
 import { CacheKeys } from '../common/cache/cache-keys';
 import { Clock } from '../common/time/clock';
 import { PlansService } from '../plans/plans.service';
+import { PaymentGateway } from '../stripe';
 import {
   CurrencyMismatch,
   CustomerAlreadyExists,
@@ -26,6 +28,7 @@ export interface CreateCustomer {
 export type UpdateCustomer = Partial<Pick<Customer, 'email' | 'name' | 'planId' | 'metadata'>>;
 
 const MAX_WRITE_ATTEMPTS = 5;
+export const CUSTOMER_CREATED = 'customer.created';
 /**
  * How long a hot path may use a cached customer. Writes through this instance invalidate at once;
  * other instances (each with its own cache unless a shared one is configured) see a change within
@@ -39,6 +42,8 @@ export class CustomersService {
     private readonly customers: CustomersRepository,
     private readonly plans: PlansService,
     private readonly clock: Clock,
+    private readonly gateway: PaymentGateway,
+    private readonly events: EventEmitter2,
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
   ) {}
 
@@ -63,9 +68,15 @@ export class CustomersService {
       updatedAt: now,
       revision: 1,
     };
-    if (!(await this.customers.create(customer))) throw new CustomerAlreadyExists(input.id);
+    // With a payment provider, a marker in the same transaction guarantees the provider customer
+    // is created eventually: now (listeners of CUSTOMER_CREATED) or by the retry job.
+    const syncPending = this.gateway.enabled;
+    if (!(await this.customers.create(customer, { syncPending }))) {
+      throw new CustomerAlreadyExists(input.id);
+    }
     await this.invalidate(customer.id);
-    return customer;
+    await this.events.emitAsync(CUSTOMER_CREATED, customer);
+    return syncPending ? this.get(customer.id) : customer;
   }
 
   async get(customerId: string): Promise<Customer> {
@@ -105,6 +116,13 @@ export class CustomersService {
       }
       return next;
     });
+  }
+
+  /** Records the payment provider's customer id (once; later calls keep the first). */
+  async attachProviderCustomer(customerId: string, providerCustomerId: string): Promise<Customer> {
+    return this.mutate(customerId, async (current) =>
+      current.stripeCustomerId ? undefined : { ...current, stripeCustomerId: providerCustomerId },
+    );
   }
 
   /** Archiving is idempotent: archiving an archived customer changes nothing. */

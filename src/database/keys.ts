@@ -24,6 +24,10 @@ export const Keys = {
   customerList: (customerId: string): Gsi1Key => ({ gsi1pk: 'CUSTOMERS', gsi1sk: customerId }),
   customerListPartition: 'CUSTOMERS',
 
+  /** Customers whose payment-provider customer is still to be created (retried until done). */
+  providerSyncPending: (customerId: string): TableKey => ({ pk: 'PROVIDER_SYNC', sk: customerId }),
+  providerSyncPartition: 'PROVIDER_SYNC',
+
   planHead: (planId: string): TableKey => ({ pk: `PRICING#${planId}`, sk: 'HEAD' }),
   planVersion: (planId: string, version: number): TableKey => ({
     pk: `PRICING#${planId}`,
@@ -60,6 +64,19 @@ export const Keys = {
   usagePeriod: (customerId: string, period: string): TableKey => ({
     pk: `USAGE#${customerId}`,
     sk: `PERIOD#${period}`,
+  }),
+
+  invoice: (invoiceId: string): TableKey => ({ pk: `INVOICE#${invoiceId}`, sk: 'INVOICE' }),
+  /** A customer's invoices, newest period first. */
+  customerInvoices: (customerId: string, period: string, invoiceId: string): Gsi1Key => ({
+    gsi1pk: `CUSTOMER_INVOICES#${customerId}`,
+    gsi1sk: `${period}#${invoiceId}`,
+  }),
+  customerInvoicesPartition: (customerId: string) => `CUSTOMER_INVOICES#${customerId}`,
+  /** Sequence behind human-readable invoice numbers, one counter per period. */
+  invoiceNumberCounter: (period: string): TableKey => ({
+    pk: 'COUNTER#INVOICE_NUMBER',
+    sk: period,
   }),
 
   /**

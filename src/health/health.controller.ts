@@ -4,6 +4,7 @@ import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { Public } from '../common/auth/auth.decorators';
 import { DependencyBreakersHealthIndicator } from '../common/resilience';
 import { DynamoHealthIndicator } from './dynamo.health';
+import { EventRelayHealthIndicator } from './event-relay.health';
 
 @ApiTags('health')
 @Public()
@@ -13,6 +14,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly dynamo: DynamoHealthIndicator,
     private readonly breakers: DependencyBreakersHealthIndicator,
+    private readonly relay: EventRelayHealthIndicator,
   ) {}
 
   @Get('live')
@@ -28,6 +30,10 @@ export class HealthController {
     summary: 'Readiness: 503 only when DynamoDB is unreachable; dependency breakers as details',
   })
   ready() {
-    return this.health.check([() => this.dynamo.check(), () => this.breakers.check()]);
+    return this.health.check([
+      () => this.dynamo.check(),
+      () => this.breakers.check(),
+      () => this.relay.check(),
+    ]);
   }
 }

@@ -80,12 +80,14 @@ export class UsageController {
   @Get('customers/:id/usage')
   @ApiOperation({
     summary: "A customer's usage in [from, to), optionally grouped by day or endpoint",
+    description: 'Cached until new usage arrives; `Cache-Control: no-cache` forces a fresh read.',
   })
   @ApiOkResponse({ type: UsageReportDto })
   report(
     @Param('id', ResourceIdPipe) id: string,
     @Query() query: UsageQueryDto,
+    @Headers('cache-control') cacheControl?: string,
   ): Promise<UsageReport> {
-    return this.queries.report(id, query);
+    return this.queries.report(id, query, { fresh: /no-cache/i.test(cacheControl ?? '') });
   }
 }

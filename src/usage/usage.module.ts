@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CustomersModule } from '../customers/customers.module';
+import { EventsModule } from '../events';
 import { PlansModule } from '../plans/plans.module';
 import { UsageSource } from '../pricing/usage-source';
 import { UsageController } from './usage.controller';
@@ -10,7 +11,7 @@ import { UsageService } from './usage.service';
 import { UsageWriter } from './usage-writer';
 
 @Module({
-  imports: [CustomersModule, PlansModule],
+  imports: [CustomersModule, PlansModule, EventsModule],
   controllers: [UsageController],
   providers: [
     UsageRepository,

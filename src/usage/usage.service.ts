@@ -8,6 +8,7 @@ import { CacheKeys } from '../common/cache/cache-keys';
 import { Clock } from '../common/time/clock';
 import type { AppConfig } from '../config/configuration';
 import { CustomersService } from '../customers/customers.service';
+import { OutboxWriter } from '../events';
 import { PlansService } from '../plans/plans.service';
 import { checkUsageEvent } from './usage-rules';
 import type { IngestOutcome, UsageEvent } from './usage.model';
@@ -26,6 +27,7 @@ export class UsageService implements OnModuleInit {
     private readonly clock: Clock,
     private readonly events: EventEmitter2,
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
+    private readonly outbox: OutboxWriter,
     config: ConfigService<AppConfig, true>,
   ) {
     this.maxAgeDays = config.get('usage', { infer: true }).maxAgeDays;
@@ -33,6 +35,25 @@ export class UsageService implements OnModuleInit {
 
   onModuleInit(): void {
     this.writer.onCommit((events) => this.committed(events));
+    // The usage.tracked events of a write travel in that write's transaction: one outbox item per
+    // transaction, not per event, so publishing costs ingest one item per ~100 events.
+    this.writer.useExtraItems((events) => {
+      const entry = this.outbox.entryFor(
+        events.map((e) =>
+          this.outbox.event(
+            'billing.usage.tracked',
+            {
+              eventId: e.eventId,
+              endpoint: e.endpoint,
+              quantity: e.quantity,
+              timestamp: e.timestamp,
+            },
+            { customerId: e.customerId, occurredAt: e.timestamp },
+          ),
+        ),
+      );
+      return entry ? [entry] : [];
+    });
   }
 
   /**

@@ -1,0 +1,61 @@
+import { Dec } from '../common/money';
+import type { ChargesJson } from '../pricing/charges.service';
+import type { Invoice, InvoiceLine } from './invoice.model';
+
+type Amounts = Pick<
+  Invoice,
+  'lines' | 'subtotal' | 'baseFee' | 'minimumTopUp' | 'total' | 'currency'
+>;
+
+/**
+ * Turns a period's charges into invoice lines: one per charge line (with its tier breakdown), one
+ * per prorated base fee, and the minimum-charge top-up. Lines add up to the total exactly,
+ * because every amount is already rounded to the currency's minor unit.
+ */
+export function invoiceAmounts(charges: ChargesJson): Amounts {
+  const lines: InvoiceLine[] = [];
+  const next = () => `L${lines.length + 1}`;
+  const multiSegment = charges.segments.length > 1;
+  for (const line of charges.lines) {
+    lines.push({
+      id: next(),
+      kind: 'usage',
+      description: `${line.chargeId} (${line.endpoint})${multiSegment ? ` — ${line.planId} v${line.planVersion}` : ''}: ${line.quantity} units`,
+      amount: line.amount,
+      chargeId: line.chargeId,
+      endpoint: line.endpoint,
+      model: line.model,
+      quantity: line.quantity,
+      planId: line.planId,
+      planVersion: line.planVersion,
+      tiers: line.tiers,
+    });
+  }
+  for (const segment of charges.segments) {
+    if (new Dec(segment.baseFee).isZero()) continue;
+    lines.push({
+      id: next(),
+      kind: 'base_fee',
+      description: `Base fee, ${segment.planId} v${segment.planVersion} (${segment.from.slice(0, 10)} – ${segment.to.slice(0, 10)})`,
+      amount: segment.baseFee,
+      planId: segment.planId,
+      planVersion: segment.planVersion,
+    });
+  }
+  if (!new Dec(charges.minimumTopUp).isZero()) {
+    lines.push({
+      id: next(),
+      kind: 'minimum',
+      description: 'Minimum charge top-up',
+      amount: charges.minimumTopUp,
+    });
+  }
+  return {
+    currency: charges.currency,
+    lines,
+    subtotal: charges.subtotal,
+    baseFee: charges.baseFee,
+    minimumTopUp: charges.minimumTopUp,
+    total: charges.total,
+  };
+}

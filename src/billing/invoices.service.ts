@@ -1,0 +1,236 @@
+import { Injectable } from '@nestjs/common';
+import { Dec, toMinorUnits } from '../common/money';
+import { Clock } from '../common/time/clock';
+import { parsePeriod } from '../common/time/period';
+import { CustomersService } from '../customers/customers.service';
+import { ProviderSync } from '../customers/provider-sync.service';
+import { OutboxWriter } from '../events';
+import type { BillingEventType } from '../events/billing-event.model';
+import { ChargesService } from '../pricing/charges.service';
+import { PaymentGateway } from '../stripe';
+import { UsageRepository } from '../usage/usage.repository';
+import {
+  InvalidInvoiceTransition,
+  InvoiceNotFound,
+  InvoiceWriteConflict,
+  PeriodNotEnded,
+  PeriodNotStarted,
+} from './invoice.errors';
+import { invoiceAmounts } from './invoice-lines';
+import { type Invoice, type InvoiceStatus, canTransition, invoiceIdFor } from './invoice.model';
+import { InvoicesRepository, type TransactItem } from './invoices.repository';
+
+const MAX_WRITE_ATTEMPTS = 5;
+
+@Injectable()
+export class InvoicesService {
+  constructor(
+    private readonly invoices: InvoicesRepository,
+    private readonly charges: ChargesService,
+    private readonly customers: CustomersService,
+    private readonly providerSync: ProviderSync,
+    private readonly usage: UsageRepository,
+    private readonly gateway: PaymentGateway,
+    private readonly outbox: OutboxWriter,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * The customer's invoice for the period: created as a draft from the period's charges, or the
+   * existing one (`created: false`). The id is derived from customer and period, so concurrent
+   * calls race on one conditional put and exactly one invoice exists.
+   */
+  async create(
+    customerId: string,
+    periodId: string,
+  ): Promise<{ invoice: Invoice; created: boolean }> {
+    const period = parsePeriod(periodId);
+    const id = invoiceIdFor(customerId, period.id);
+    const existing = await this.invoices.get(id);
+    if (existing) return { invoice: existing, created: false };
+    await this.customers.get(customerId);
+    const now = this.clock.now();
+    if (now < period.start) throw new PeriodNotStarted(period.id);
+
+    const amounts = invoiceAmounts(await this.charges.forPeriod(customerId, period.id));
+    const iso = now.toISOString();
+    const invoice: Invoice = {
+      id,
+      number: await this.invoices.nextNumber(period.id),
+      customerId,
+      period: period.id,
+      status: 'draft',
+      ...amounts,
+      amountPaid: '0',
+      paymentAttempts: 0,
+      provider: null,
+      createdAt: iso,
+      updatedAt: iso,
+      revision: 1,
+    };
+    const created = await this.invoices.create(
+      invoice,
+      this.events(invoice, 'billing.invoice.created'),
+    );
+    if (created) return { invoice, created: true };
+    const winner = await this.invoices.get(id);
+    if (!winner) throw new InvoiceWriteConflict(id);
+    return { invoice: winner, created: false };
+  }
+
+  async get(invoiceId: string): Promise<Invoice> {
+    const invoice = await this.invoices.get(invoiceId);
+    if (!invoice) throw new InvoiceNotFound(invoiceId);
+    return invoice;
+  }
+
+  async listForCustomer(customerId: string, limit: number, cursor?: string) {
+    await this.customers.get(customerId);
+    return this.invoices.listForCustomer(customerId, limit, cursor);
+  }
+
+  /** Recalculates a draft from the period's usage so far. */
+  async refresh(invoiceId: string): Promise<Invoice> {
+    return this.change(invoiceId, async (current) => {
+      if (current.status !== 'draft') {
+        throw new InvalidInvoiceTransition(invoiceId, current.status, 'draft');
+      }
+      return {
+        next: {
+          ...current,
+          ...invoiceAmounts(await this.charges.forPeriod(current.customerId, current.period)),
+        },
+      };
+    });
+  }
+
+  /**
+   * Freezes the period and the amounts, pushes the invoice to the payment provider (when one is
+   * configured) and opens it. The period is closed first, so no usage can land between the final
+   * calculation and the freeze. If the provider is down the invoice stays a draft and the call
+   * can simply be repeated: the push is idempotent on our ids.
+   */
+  async finalize(invoiceId: string): Promise<Invoice> {
+    const draft = await this.get(invoiceId);
+    if (draft.status !== 'draft')
+      throw new InvalidInvoiceTransition(invoiceId, draft.status, 'open');
+    const period = parsePeriod(draft.period);
+    const now = this.clock.now();
+    if (now < period.end) throw new PeriodNotEnded(draft.period);
+
+    await this.usage.closePeriod(draft.customerId, draft.period, now.toISOString());
+    const amounts = invoiceAmounts(await this.charges.forPeriod(draft.customerId, draft.period));
+    const frozen: Invoice = { ...draft, ...amounts };
+    const provider = await this.push(frozen);
+
+    return this.change(invoiceId, async (current) => {
+      if (current.status !== 'draft') {
+        throw new InvalidInvoiceTransition(invoiceId, current.status, 'open');
+      }
+      const at = this.clock.now().toISOString();
+      const nothingDue = new Dec(frozen.total).isZero();
+      const next: Invoice = {
+        ...current,
+        ...amounts,
+        provider,
+        // Like Stripe, an invoice with nothing to pay is settled the moment it is finalized.
+        status: nothingDue ? 'paid' : 'open',
+        finalizedAt: at,
+        ...(nothingDue ? { paidAt: at } : {}),
+      };
+      return { next, events: ['billing.invoice.finalized'] };
+    });
+  }
+
+  /** Voids a draft or open invoice, and its provider invoice when it has one. */
+  async void(invoiceId: string): Promise<Invoice> {
+    const invoice = await this.get(invoiceId);
+    if (!canTransition(invoice.status, 'void')) {
+      throw new InvalidInvoiceTransition(invoiceId, invoice.status, 'void');
+    }
+    if (invoice.provider && this.gateway.enabled) {
+      await this.gateway.voidInvoice(invoice.provider.invoiceId, invoice.id);
+    }
+    return this.transition(invoiceId, 'void', (current, at) => ({ ...current, voidedAt: at }));
+  }
+
+  /**
+   * Moves an invoice forward (webhooks, payments). A transition the status machine forbids is a
+   * 409 here; callers that must tolerate replays check `canTransition` first.
+   */
+  async transition(
+    invoiceId: string,
+    to: InvoiceStatus,
+    apply: (current: Invoice, at: string) => Invoice = (current) => current,
+  ): Promise<Invoice> {
+    return this.change(invoiceId, async (current) => {
+      if (!canTransition(current.status, to))
+        throw new InvalidInvoiceTransition(invoiceId, current.status, to);
+      return { next: { ...apply(current, this.clock.now().toISOString()), status: to } };
+    });
+  }
+
+  private async push(invoice: Invoice): Promise<Invoice['provider']> {
+    if (!this.gateway.enabled) return null;
+    const lines = invoice.lines.filter((l) => !new Dec(l.amount).isZero());
+    if (lines.length === 0) return null;
+    const providerCustomerId = await this.providerSync.sync(invoice.customerId);
+    const pushed = await this.gateway.pushInvoice({
+      invoiceId: invoice.id,
+      invoiceNumber: invoice.number,
+      customerId: invoice.customerId,
+      providerCustomerId,
+      period: invoice.period,
+      currency: invoice.currency,
+      lines: lines.map((l) => ({
+        lineId: l.id,
+        description: l.description,
+        amountMinor: toMinorUnits(new Dec(l.amount), invoice.currency).toString(),
+      })),
+    });
+    return {
+      invoiceId: pushed.providerInvoiceId,
+      number: pushed.providerNumber,
+      hostedUrl: pushed.hostedUrl,
+      status: pushed.status,
+    };
+  }
+
+  /** Optimistic read-modify-write; the change's events go into the same transaction. */
+  private async change(
+    invoiceId: string,
+    decide: (current: Invoice) => Promise<{ next: Invoice; events?: BillingEventType[] }>,
+  ): Promise<Invoice> {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const current = await this.get(invoiceId);
+      const { next, events = [] } = await decide(current);
+      const written: Invoice = {
+        ...next,
+        updatedAt: this.clock.now().toISOString(),
+        revision: current.revision + 1,
+      };
+      const extra = events.flatMap((type) => this.events(written, type));
+      if (await this.invoices.replace(written, current.revision, extra)) return written;
+    }
+    throw new InvoiceWriteConflict(invoiceId);
+  }
+
+  private events(invoice: Invoice, type: BillingEventType): TransactItem[] {
+    const entry = this.outbox.entryFor([
+      this.outbox.event(
+        type,
+        {
+          invoiceId: invoice.id,
+          number: invoice.number,
+          period: invoice.period,
+          status: invoice.status,
+          currency: invoice.currency,
+          total: invoice.total,
+          providerInvoiceId: invoice.provider?.invoiceId ?? null,
+        },
+        { customerId: invoice.customerId },
+      ),
+    ]);
+    return entry ? [entry] : [];
+  }
+}

@@ -1,0 +1,86 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { PaymentGateway } from '../stripe';
+import { CustomerNotFound } from './customer.errors';
+import type { Customer } from './customer.model';
+import { CustomersRepository } from './customers.repository';
+import { CUSTOMER_CREATED, CustomersService } from './customers.service';
+
+const RETRY_INTERVAL_MS = 30_000;
+const RETRY_BATCH = 25;
+
+/**
+ * Gives every customer its payment-provider customer. Tried right after creation; when the
+ * provider fails, the customer keeps its sync marker and the job below retries until it works.
+ * The provider call is idempotent on our customer id, so retries never create a second one.
+ */
+@Injectable()
+export class ProviderSync implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ProviderSync');
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly gateway: PaymentGateway,
+    private readonly customers: CustomersService,
+    private readonly repository: CustomersRepository,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.gateway.enabled) return;
+    this.timer = setInterval(() => void this.retryPending(), RETRY_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  @OnEvent(CUSTOMER_CREATED, { promisify: true, suppressErrors: true })
+  async onCreated(customer: Customer): Promise<void> {
+    if (!this.gateway.enabled) return;
+    try {
+      await this.sync(customer.id);
+    } catch (error) {
+      this.logger.warn(
+        { err: error, customerId: customer.id },
+        'Payment-provider customer not created yet; will retry',
+      );
+    }
+  }
+
+  /** The customer's provider id, creating the provider customer when it has none yet. */
+  async sync(customerId: string): Promise<string> {
+    const customer = await this.customers.get(customerId);
+    let providerId = customer.stripeCustomerId;
+    if (!providerId) {
+      ({ providerCustomerId: providerId } = await this.gateway.ensureCustomer({
+        customerId: customer.id,
+        email: customer.email,
+        name: customer.name,
+        metadata: customer.metadata,
+      }));
+      await this.customers.attachProviderCustomer(customerId, providerId);
+    }
+    await this.repository.clearSyncPending(customerId);
+    return providerId;
+  }
+
+  /** One pass over customers still waiting; returns how many were synced. */
+  async retryPending(): Promise<number> {
+    let synced = 0;
+    for (const customerId of await this.repository.listSyncPending(RETRY_BATCH)) {
+      try {
+        await this.sync(customerId);
+        synced++;
+      } catch (error) {
+        if (error instanceof CustomerNotFound) {
+          await this.repository.clearSyncPending(customerId);
+          continue;
+        }
+        this.logger.warn({ err: error, customerId }, 'Payment-provider customer sync failed');
+        break; // the provider is likely down; the next pass tries again
+      }
+    }
+    return synced;
+  }
+}

@@ -1,0 +1,52 @@
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { BillingEvent } from './billing-event.model';
+
+export const OUTBOX_ITEM_TYPE = 'OutboxBatch';
+
+/**
+ * One committed change's events, waiting to be published. Key: `OUTBOX#<shard>` /
+ * `<createdAt>#<id>` (Keys.outbox), so each shard reads in order of creation.
+ *
+ * Lifecycle: written with the change (attempts 0, no claim) → claimed by one relay
+ * (`claimedBy`, `claimUntil` = lease end, epoch ms) → `published` grows by the eventIds
+ * EventBridge confirmed, after every PutEvents call → deleted once every event is confirmed.
+ * A failed item is released (`claimedBy` removed); when its entries keep failing, `claimUntil`
+ * is set without an owner, which makes every relay leave it alone until then (per-item backoff).
+ */
+export interface OutboxItem {
+  pk: string;
+  sk: string;
+  type: typeof OUTBOX_ITEM_TYPE;
+  id: string;
+  shard: number;
+  createdAt: string;
+  events: BillingEvent[];
+  eventCount: number;
+  attempts: number;
+  published?: Set<string>;
+  claimedBy?: string;
+  claimUntil?: number;
+  lastError?: string;
+}
+
+/** One element of a caller's `TransactWriteCommand` `TransactItems`. */
+export type TransactWriteItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * DynamoDB refuses items over 400 KB. The outbox item must also leave room for what the relay
+ * adds later: one ~40-byte entry per event in `published`, plus claim bookkeeping. The JSON
+ * length used to estimate the item's size is close to DynamoDB's own count (attribute names +
+ * values) but not identical, hence the 10% margin.
+ */
+export const DYNAMODB_ITEM_LIMIT_BYTES = 400 * 1024;
+export const OUTBOX_ITEM_BUDGET_BYTES = Math.floor(DYNAMODB_ITEM_LIMIT_BYTES * 0.9);
+export const PUBLISHED_BYTES_PER_EVENT = 40;
+export const BOOKKEEPING_BYTES = 2 * 1024;
+
+export function estimatedOutboxItemBytes(item: OutboxItem): number {
+  return (
+    Buffer.byteLength(JSON.stringify(item), 'utf8') +
+    item.eventCount * PUBLISHED_BYTES_PER_EVENT +
+    BOOKKEEPING_BYTES
+  );
+}

@@ -1,0 +1,215 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type QueryCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
+import { Injectable } from '@nestjs/common';
+import { DynamoDatabase } from '../database/dynamo-database';
+import { Keys, type TableKey } from '../database/keys';
+import type { OutboxItem, TransactWriteItem } from './outbox.model';
+
+const keyOf = (item: Pick<OutboxItem, 'pk' | 'sk'>): TableKey => ({ pk: item.pk, sk: item.sk });
+
+async function conditional(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+export interface ShardPage {
+  items: OutboxItem[];
+  next?: Record<string, unknown>;
+}
+
+export interface ShardBacklog {
+  pending: number;
+  oldestCreatedAt?: string;
+  /** True when the shard holds more items than were counted. */
+  truncated: boolean;
+}
+
+/**
+ * Outbox access patterns. Claims, progress and deletion are conditional writes, which is what
+ * keeps two relays on one table from publishing the same item at the same time.
+ */
+@Injectable()
+export class OutboxRepository {
+  constructor(private readonly db: DynamoDatabase) {}
+
+  /** The Put a caller adds to its own transaction; fails the transaction only on a key clash. */
+  insertInTransaction(item: OutboxItem): TransactWriteItem {
+    return {
+      Put: {
+        TableName: this.db.table,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  async insert(item: OutboxItem): Promise<void> {
+    await this.db.doc.send(new PutCommand(this.insertInTransaction(item).Put!));
+  }
+
+  /**
+   * One page of a shard, oldest first. Eventually consistent on purpose (half the read cost):
+   * a stale row only costs a failed claim, since claims are conditional.
+   */
+  async listShard(
+    shard: number,
+    limit: number,
+    start?: Record<string, unknown>,
+  ): Promise<ShardPage> {
+    const page: QueryCommandOutput = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.db.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': Keys.outboxPartition(shard) },
+        Limit: limit,
+        ExclusiveStartKey: start,
+      }),
+    );
+    return { items: (page.Items ?? []) as OutboxItem[], next: page.LastEvaluatedKey };
+  }
+
+  /**
+   * Takes an item for `leaseMs` unless another relay holds it or it is waiting out a backoff.
+   * Returns the item as stored now (its `published` list is current), or undefined.
+   */
+  async claim(item: OutboxItem, owner: string, nowMs: number, untilMs: number) {
+    try {
+      const out = await this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.table,
+          Key: keyOf(item),
+          UpdateExpression: 'SET claimedBy = :owner, claimUntil = :until',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(claimUntil) OR claimUntil < :now)',
+          ExpressionAttributeValues: { ':owner': owner, ':until': untilMs, ':now': nowMs },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes as OutboxItem;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Records eventIds EventBridge confirmed (a string set: adding twice is harmless) and renews
+   * the lease. False when `owner` no longer holds the item (lease expired and taken over).
+   */
+  async recordPublished(item: OutboxItem, owner: string, eventIds: string[], untilMs: number) {
+    if (eventIds.length === 0) return true;
+    return conditional(
+      this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.table,
+          Key: keyOf(item),
+          UpdateExpression: 'ADD published :ids SET claimUntil = :until',
+          ConditionExpression: 'claimedBy = :owner',
+          ExpressionAttributeValues: {
+            ':ids': new Set(eventIds),
+            ':owner': owner,
+            ':until': untilMs,
+          },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Same record without owning the item: after losing the lease we still tell the new owner
+   * what went out, so it re-sends as little as possible. Never recreates a deleted item.
+   */
+  async recordPublishedUnowned(item: OutboxItem, eventIds: string[]): Promise<void> {
+    if (eventIds.length === 0) return;
+    await conditional(
+      this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.table,
+          Key: keyOf(item),
+          UpdateExpression: 'ADD published :ids',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':ids': new Set(eventIds) },
+        }),
+      ),
+    );
+  }
+
+  /** Deletes a fully published item; false when `owner` no longer holds it. */
+  async deleteClaimed(item: OutboxItem, owner: string): Promise<boolean> {
+    return conditional(
+      this.db.doc.send(
+        new DeleteCommand({
+          TableName: this.db.table,
+          Key: keyOf(item),
+          ConditionExpression: 'claimedBy = :owner',
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Gives an item back after a failure. With `retryAtMs`, no relay may claim it before then
+   * (per-item backoff); without, any relay may take it at its next poll.
+   */
+  async release(item: OutboxItem, owner: string, error: string, retryAtMs?: number) {
+    const retry = retryAtMs !== undefined;
+    return conditional(
+      this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.table,
+          Key: keyOf(item),
+          UpdateExpression: retry
+            ? 'SET attempts = attempts + :one, lastError = :error, claimUntil = :retryAt REMOVE claimedBy'
+            : 'SET attempts = attempts + :one, lastError = :error REMOVE claimedBy, claimUntil',
+          ConditionExpression: 'claimedBy = :owner',
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':error': error.slice(0, 500),
+            ':owner': owner,
+            ...(retry ? { ':retryAt': retryAtMs } : {}),
+          },
+        }),
+      ),
+    );
+  }
+
+  /** Unpublished events and the oldest item of one shard, reading at most `maxItems` items. */
+  async getShardBacklog(shard: number, maxItems: number): Promise<ShardBacklog> {
+    let pending = 0;
+    let counted = 0;
+    let oldestCreatedAt: string | undefined;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page: QueryCommandOutput = await this.db.doc.send(
+        new QueryCommand({
+          TableName: this.db.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': Keys.outboxPartition(shard) },
+          ProjectionExpression: 'createdAt, eventCount, published',
+          Limit: Math.min(500, maxItems - counted),
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const row of page.Items ?? []) {
+        const { createdAt, eventCount, published } = row as Partial<OutboxItem>;
+        oldestCreatedAt ??= createdAt;
+        pending += Math.max(0, (eventCount ?? 0) - (published?.size ?? 0));
+        counted += 1;
+      }
+      start = page.LastEvaluatedKey;
+    } while (start && counted < maxItems);
+    return { pending, oldestCreatedAt, truncated: start !== undefined };
+  }
+}

@@ -1,0 +1,133 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { IdGenerator } from '../common/ids';
+import { Clock } from '../common/time/clock';
+import type { AppConfig } from '../config/configuration';
+import { Keys } from '../database/keys';
+import {
+  BILLING_EVENT_TYPES,
+  type BillingEvent,
+  type BillingEventType,
+  MAX_PUT_EVENTS_BYTES,
+  eventEntrySize,
+} from './billing-event.model';
+import { EventTooLarge, OutboxBatchTooLarge } from './events.errors';
+import {
+  OUTBOX_ITEM_BUDGET_BYTES,
+  OUTBOX_ITEM_TYPE,
+  type OutboxItem,
+  type TransactWriteItem,
+  estimatedOutboxItemBytes,
+} from './outbox.model';
+import { OutboxRepository } from './outbox.repository';
+
+const KNOWN_TYPES = new Set<string>(BILLING_EVENT_TYPES);
+
+/**
+ * Stores events in the outbox, in the same DynamoDB transaction as the change that causes
+ * them, so an event exists exactly when its change committed. The relay publishes them later.
+ *
+ * ```ts
+ * const events = [this.outbox.event('billing.invoice.created', { invoiceId }, { customerId })];
+ * const outboxPut = this.outbox.entryFor(events);
+ * await db.doc.send(new TransactWriteCommand({
+ *   TransactItems: [invoicePut, ...(outboxPut ? [outboxPut] : [])],
+ * }));
+ * ```
+ *
+ * Size: one call's events go into ONE outbox item, which must stay under DynamoDB's 400 KB item
+ * limit with room for the relay's bookkeeping (`OUTBOX_ITEM_BUDGET_BYTES`, about 360 KB of
+ * event JSON; ~100 usage events take ~40 KB). Over the limit the call throws
+ * `OutboxBatchTooLarge` and the caller must split its change; nothing is split here, because
+ * splitting would need a second outbox item and so a bigger transaction than the caller planned.
+ */
+@Injectable()
+export class OutboxWriter {
+  readonly enabled: boolean;
+
+  constructor(
+    private readonly repository: OutboxRepository,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.enabled = config.get('events', { infer: true }).publishingEnabled;
+  }
+
+  /** A new event with a fresh eventId; `occurredAt` defaults to now (the injected clock). */
+  event(
+    type: BillingEventType,
+    data: Record<string, unknown>,
+    options: { customerId?: string; occurredAt?: string | Date } = {},
+  ): BillingEvent {
+    const occurredAt = new Date(options.occurredAt ?? this.clock.now()).toISOString();
+    return { eventId: this.ids.next(), type, occurredAt, customerId: options.customerId, data };
+  }
+
+  /**
+   * The outbox Put to add to the caller's TransactItems (it counts as one of the 100 actions
+   * a transaction may hold). Undefined when there is nothing to store: no events, or publishing
+   * is disabled (BILLING_ENABLE_EVENT_PUBLISHING=false).
+   */
+  entryFor(events: readonly BillingEvent[]): TransactWriteItem | undefined {
+    const item = this.newItem(events);
+    return item && this.repository.insertInTransaction(item);
+  }
+
+  /** For changes that have no transaction of their own: stores the events on their own. */
+  async write(events: readonly BillingEvent[]): Promise<void> {
+    const item = this.newItem(events);
+    if (item) await this.repository.insert(item);
+  }
+
+  private newItem(events: readonly BillingEvent[]): OutboxItem | undefined {
+    if (!this.enabled || events.length === 0) return undefined;
+    const normalised = events.map((e) => this.checked(e));
+    const ids = new Set(normalised.map((e) => e.eventId));
+    if (ids.size !== normalised.length) {
+      throw new Error('OutboxWriter: the same eventId appears twice in one batch');
+    }
+    // Outbox timestamps and ids are the relay's bookkeeping (ordering, leases, backlog age), so
+    // they use real time and random ids even when a test freezes the business clock or ids.
+    const createdAt = new Date().toISOString();
+    const id = randomUUID();
+    const shard = randomInt(Keys.OUTBOX_SHARDS);
+    const item: OutboxItem = {
+      ...Keys.outbox(shard, createdAt, id),
+      type: OUTBOX_ITEM_TYPE,
+      id,
+      shard,
+      createdAt,
+      events: normalised,
+      eventCount: normalised.length,
+      attempts: 0,
+    };
+    const bytes = estimatedOutboxItemBytes(item);
+    if (bytes > OUTBOX_ITEM_BUDGET_BYTES) {
+      throw new OutboxBatchTooLarge(normalised.length, bytes, OUTBOX_ITEM_BUDGET_BYTES);
+    }
+    return item;
+  }
+
+  /**
+   * Round-trips the event through JSON so what is stored is exactly what will be sent (a Date
+   * in `data` becomes its ISO string; undefined fields vanish), and refuses what could never be
+   * published.
+   */
+  private checked(event: BillingEvent): BillingEvent {
+    if (!KNOWN_TYPES.has(event.type)) throw new Error(`Unknown billing event type ${event.type}`);
+    if (!event.eventId) throw new Error('A billing event needs an eventId');
+    if (typeof event.data !== 'object' || event.data === null || Array.isArray(event.data)) {
+      throw new Error(`Billing event ${event.eventId} needs a data object`);
+    }
+    if (Number.isNaN(Date.parse(event.occurredAt))) {
+      throw new Error(`Billing event ${event.eventId} has an invalid occurredAt`);
+    }
+    const copy = JSON.parse(JSON.stringify(event)) as BillingEvent;
+    const size = eventEntrySize(copy);
+    if (size > MAX_PUT_EVENTS_BYTES)
+      throw new EventTooLarge(copy.eventId, size, MAX_PUT_EVENTS_BYTES);
+    return copy;
+  }
+}
