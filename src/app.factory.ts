@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { bodyParserErrors } from './common/http/body-errors';
 import { requestIdMiddleware } from './common/logging';
+import { RequestContext } from './common/request-context';
 import type { AppConfig } from './config/configuration';
 
 /** Largest JSON body accepted (a full usage batch of 1,000 events fits with room to spare). */
@@ -33,6 +34,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.useLogger(app.get(Logger));
   // First, so even requests that fail in the body parser carry an id in their error response.
   app.use(requestIdMiddleware);
+  app.use(RequestContext.middleware);
   app.use(helmet());
   app.disable('x-powered-by');
   app.set('trust proxy', true);

@@ -7,6 +7,7 @@ import { CommonModule } from './common/common.module';
 import { AppLoggerModule } from './common/logging';
 import type { AppConfig } from './config/configuration';
 import { CustomersModule } from './customers/customers.module';
+import { AuditModule } from './audit/audit.module';
 import { BillingModule } from './billing/billing.module';
 import { DatabaseModule } from './database/database.module';
 import type { EmbeddedDynamoDb } from './database/embedded-dynamodb';
@@ -45,6 +46,7 @@ export class AppModule {
         ResilienceModule,
         PaymentsModule,
         EventsModule,
+        AuditModule,
         HealthModule,
         PlansModule,
         CustomersModule,

@@ -72,3 +72,56 @@ export interface Invoice {
 /** One invoice per customer and period: the id is derived from both, so it is the natural key. */
 export const invoiceIdFor = (customerId: string, period: string): string =>
   `inv_${customerId}_${period}`;
+
+/** What the payment provider reports about one of our invoices (webhooks). */
+export interface ProviderInvoiceUpdate {
+  status?: Extract<InvoiceStatus, 'paid' | 'void' | 'uncollectible'>;
+  /** Decimal string in major units; with `status: 'paid'` (defaults to the total). */
+  amountPaid?: string;
+  /** The provider's payment attempt count; only ever raises ours. */
+  paymentAttempts?: number;
+  /** The provider invoice's own status, mirrored into `provider.status` on a transition. */
+  providerStatus?: string;
+  /** When it happened at the provider (ISO). */
+  at: string;
+}
+
+/**
+ * The invoice after a provider report, or undefined when the report changes nothing. Forward
+ * only, whatever order reports arrive in: a status the machine does not allow from the current
+ * one is dropped (a late "void" after "paid"), and attempts only count while the invoice is
+ * still payable (a late "payment failed" after "paid" changes nothing).
+ */
+export function withProviderUpdate(
+  invoice: Invoice,
+  update: ProviderInvoiceUpdate,
+): Invoice | undefined {
+  const next: Invoice = { ...invoice };
+  let changed = false;
+  const payable = invoice.status === 'open' || invoice.status === 'uncollectible';
+  if (
+    payable &&
+    update.paymentAttempts !== undefined &&
+    update.paymentAttempts > invoice.paymentAttempts
+  ) {
+    next.paymentAttempts = update.paymentAttempts;
+    changed = true;
+  }
+  const to = update.status;
+  if (to && canTransition(invoice.status, to)) {
+    next.status = to;
+    changed = true;
+    if (to === 'paid') {
+      next.amountPaid = update.amountPaid ?? invoice.total;
+      next.paidAt = update.at;
+    } else if (to === 'void') {
+      next.voidedAt = update.at;
+    } else {
+      next.markedUncollectibleAt = update.at;
+    }
+    if (next.provider && update.providerStatus) {
+      next.provider = { ...next.provider, status: update.providerStatus };
+    }
+  }
+  return changed ? next : undefined;
+}

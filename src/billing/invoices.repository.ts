@@ -8,16 +8,16 @@ import {
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, encodeCursor } from '../common/http/cursor';
 import { DynamoDatabase } from '../database/dynamo-database';
+import type { TransactItem } from '../database/transact-item';
+
+export type { TransactItem };
 import { GSI1, Keys } from '../database/keys';
 import type { Invoice } from './invoice.model';
-
-export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 function toItem(invoice: Invoice): Record<string, unknown> {
   return {

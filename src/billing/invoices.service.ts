@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Dec, toMinorUnits } from '../common/money';
+import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/time/clock';
 import { parsePeriod } from '../common/time/period';
 import { CustomersService } from '../customers/customers.service';
@@ -17,7 +18,14 @@ import {
   PeriodNotStarted,
 } from './invoice.errors';
 import { invoiceAmounts } from './invoice-lines';
-import { type Invoice, type InvoiceStatus, canTransition, invoiceIdFor } from './invoice.model';
+import {
+  type Invoice,
+  type InvoiceStatus,
+  type ProviderInvoiceUpdate,
+  canTransition,
+  invoiceIdFor,
+  withProviderUpdate,
+} from './invoice.model';
 import { InvoicesRepository, type TransactItem } from './invoices.repository';
 
 const MAX_WRITE_ATTEMPTS = 5;
@@ -32,6 +40,7 @@ export class InvoicesService {
     private readonly usage: UsageRepository,
     private readonly gateway: PaymentGateway,
     private readonly outbox: OutboxWriter,
+    private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
 
@@ -68,10 +77,15 @@ export class InvoicesService {
       updatedAt: iso,
       revision: 1,
     };
-    const created = await this.invoices.create(
-      invoice,
-      this.events(invoice, 'billing.invoice.created'),
-    );
+    const created = await this.invoices.create(invoice, [
+      ...this.events(invoice, 'billing.invoice.created'),
+      ...this.audit.entries({
+        operation: 'invoice.create',
+        entityType: 'invoice',
+        entityId: id,
+        after: summary(invoice),
+      }),
+    ]);
     if (created) return { invoice, created: true };
     const winner = await this.invoices.get(id);
     if (!winner) throw new InvoiceWriteConflict(id);
@@ -170,6 +184,32 @@ export class InvoicesService {
     });
   }
 
+  /**
+   * Applies what the payment provider reports (webhooks), forward only and in any order: a report
+   * that changes nothing (a replay, a late "payment failed" after "paid") writes nothing and
+   * returns `changed: false`. Becoming paid emits `billing.payment.processed` in the same
+   * transaction as the invoice.
+   */
+  async applyProviderUpdate(
+    invoiceId: string,
+    update: ProviderInvoiceUpdate,
+  ): Promise<{ invoice: Invoice; changed: boolean }> {
+    // Thrown out of `change` to leave without writing; never escapes this method.
+    const unchanged = new Error('nothing to apply');
+    try {
+      const invoice = await this.change(invoiceId, async (current) => {
+        const next = withProviderUpdate(current, update);
+        if (!next) throw unchanged;
+        const paid = next.status === 'paid' && current.status !== 'paid';
+        return { next, events: paid ? ['billing.payment.processed' as const] : [] };
+      });
+      return { invoice, changed: true };
+    } catch (error) {
+      if (error !== unchanged) throw error;
+      return { invoice: await this.get(invoiceId), changed: false };
+    }
+  }
+
   private async push(invoice: Invoice): Promise<Invoice['provider']> {
     if (!this.gateway.enabled) return null;
     const lines = invoice.lines.filter((l) => !new Dec(l.amount).isZero());
@@ -209,7 +249,17 @@ export class InvoicesService {
         updatedAt: this.clock.now().toISOString(),
         revision: current.revision + 1,
       };
-      const extra = events.flatMap((type) => this.events(written, type));
+      const extra = [
+        ...events.flatMap((type) => this.events(written, type)),
+        ...this.audit.entries({
+          operation:
+            written.status === current.status ? 'invoice.refresh' : `invoice.${written.status}`,
+          entityType: 'invoice',
+          entityId: invoiceId,
+          before: summary(current),
+          after: summary(written),
+        }),
+      ];
       if (await this.invoices.replace(written, current.revision, extra)) return written;
     }
     throw new InvoiceWriteConflict(invoiceId);
@@ -233,4 +283,18 @@ export class InvoicesService {
     ]);
     return entry ? [entry] : [];
   }
+}
+
+/** What the audit trail keeps of an invoice: status and money, not the per-tier detail. */
+function summary(invoice: Invoice) {
+  return {
+    status: invoice.status,
+    number: invoice.number,
+    period: invoice.period,
+    currency: invoice.currency,
+    total: invoice.total,
+    amountPaid: invoice.amountPaid,
+    lines: invoice.lines.map((l) => ({ id: l.id, kind: l.kind, amount: l.amount })),
+    provider: invoice.provider,
+  };
 }

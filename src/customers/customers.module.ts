@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PlansModule } from '../plans/plans.module';
+import { EventsModule } from '../events';
 import { PaymentsModule } from '../stripe';
 import { CustomersController } from './customers.controller';
 import { CustomersRepository } from './customers.repository';
@@ -7,7 +8,7 @@ import { CustomersService } from './customers.service';
 import { ProviderSync } from './provider-sync.service';
 
 @Module({
-  imports: [PlansModule, PaymentsModule],
+  imports: [PlansModule, PaymentsModule, EventsModule],
   controllers: [CustomersController],
   providers: [CustomersRepository, CustomersService, ProviderSync],
   exports: [CustomersService, ProviderSync],

@@ -1,22 +1,18 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   GetCommand,
-  PutCommand,
   QueryCommand,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, encodeCursor } from '../common/http/cursor';
 import { DynamoDatabase } from '../database/dynamo-database';
+import type { TransactItem } from '../database/transact-item';
 import { GSI1, Keys } from '../database/keys';
 import type { Customer } from './customer.model';
 
 const ITEM_TYPE = 'Customer';
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 function toItem(customer: Customer): Record<string, unknown> {
   return {
@@ -113,22 +109,39 @@ export class CustomersRepository {
   }
 
   /**
-   * Replaces a customer only if nobody wrote it since `expectedRevision` was read; false when
-   * somebody did (the caller re-reads and retries).
+   * Replaces a customer only if nobody wrote it since `expectedRevision` was read, together with
+   * `extra` items (audit, outbox) in one transaction; false when somebody did (the caller
+   * re-reads and retries).
    */
-  async replace(customer: Customer, expectedRevision: number): Promise<boolean> {
+  async replace(
+    customer: Customer,
+    expectedRevision: number,
+    extra: TransactItem[] = [],
+  ): Promise<boolean> {
     try {
       await this.db.doc.send(
-        new PutCommand({
-          TableName: this.db.table,
-          Item: toItem(customer),
-          ConditionExpression: 'attribute_exists(pk) AND revision = :expected',
-          ExpressionAttributeValues: { ':expected': expectedRevision },
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.db.table,
+                Item: toItem(customer),
+                ConditionExpression: 'attribute_exists(pk) AND revision = :expected',
+                ExpressionAttributeValues: { ':expected': expectedRevision },
+              },
+            },
+            ...extra,
+          ],
         }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+      ) {
+        return false;
+      }
       throw error;
     }
   }

@@ -4,6 +4,8 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Cache } from 'cache-manager';
 import { CacheKeys } from '../common/cache/cache-keys';
 import { Clock } from '../common/time/clock';
+import { AuditService } from '../audit/audit.service';
+import { OutboxWriter } from '../events';
 import { PlansService } from '../plans/plans.service';
 import { PaymentGateway } from '../stripe';
 import {
@@ -13,7 +15,7 @@ import {
   CustomerNotFound,
   CustomerWriteConflict,
 } from './customer.errors';
-import type { Customer } from './customer.model';
+import { type BillingStatus, type Customer, withBillingStatus } from './customer.model';
 import { CustomerPage, CustomersRepository } from './customers.repository';
 
 export interface CreateCustomer {
@@ -44,6 +46,8 @@ export class CustomersService {
     private readonly clock: Clock,
     private readonly gateway: PaymentGateway,
     private readonly events: EventEmitter2,
+    private readonly audit: AuditService,
+    private readonly outbox: OutboxWriter,
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
   ) {}
 
@@ -71,7 +75,23 @@ export class CustomersService {
     // With a payment provider, a marker in the same transaction guarantees the provider customer
     // is created eventually: now (listeners of CUSTOMER_CREATED) or by the retry job.
     const syncPending = this.gateway.enabled;
-    if (!(await this.customers.create(customer, { syncPending }))) {
+    const created = this.outbox.entryFor([
+      this.outbox.event(
+        'billing.customer.created',
+        { planId: customer.planId, currency: customer.currency, status: customer.status },
+        { customerId: customer.id },
+      ),
+    ]);
+    const extra = [
+      ...(created ? [created] : []),
+      ...this.audit.entries({
+        operation: 'customer.create',
+        entityType: 'customer',
+        entityId: customer.id,
+        after: customer,
+      }),
+    ];
+    if (!(await this.customers.create(customer, { syncPending, extra }))) {
       throw new CustomerAlreadyExists(input.id);
     }
     await this.invalidate(customer.id);
@@ -100,7 +120,8 @@ export class CustomersService {
   }
 
   async update(customerId: string, changes: UpdateCustomer): Promise<Customer> {
-    return this.mutate(customerId, async (current, now) => {
+    const operation = changes.planId !== undefined ? 'customer.plan_change' : 'customer.update';
+    return this.mutate(customerId, operation, async (current, now) => {
       if (current.status === 'archived') throw new CustomerArchived(customerId);
       const defined = Object.fromEntries(
         Object.entries(changes).filter(([, value]) => value !== undefined),
@@ -120,14 +141,49 @@ export class CustomersService {
 
   /** Records the payment provider's customer id (once; later calls keep the first). */
   async attachProviderCustomer(customerId: string, providerCustomerId: string): Promise<Customer> {
-    return this.mutate(customerId, async (current) =>
+    return this.mutate(customerId, 'customer.provider_link', async (current) =>
       current.stripeCustomerId ? undefined : { ...current, stripeCustomerId: providerCustomerId },
     );
   }
 
+  /**
+   * Payment standing reported by the payment provider (webhooks) at `at` (ISO, the provider's
+   * event time). Reports arrive in any order: an older one than the last applied changes nothing
+   * (see `withBillingStatus`), and `changed` says whether this one did.
+   */
+  async applyBillingStatus(
+    customerId: string,
+    status: BillingStatus,
+    at: string,
+  ): Promise<{ customer: Customer; changed: boolean }> {
+    let changed = false;
+    const customer = await this.mutate(customerId, 'customer.billing_status', async (current) => {
+      const next = withBillingStatus(current, status, at);
+      changed = next !== undefined;
+      return next;
+    });
+    return { customer, changed };
+  }
+
+  /**
+   * Forgets the provider customer after it was deleted at the provider, so the next invoice push
+   * creates a new one. A different provider customer linked since is kept.
+   */
+  async detachProviderCustomer(
+    customerId: string,
+    providerCustomerId: string,
+  ): Promise<{ customer: Customer; changed: boolean }> {
+    let changed = false;
+    const customer = await this.mutate(customerId, 'customer.provider_unlink', async (current) => {
+      changed = current.stripeCustomerId === providerCustomerId;
+      return changed ? { ...current, stripeCustomerId: undefined } : undefined;
+    });
+    return { customer, changed };
+  }
+
   /** Archiving is idempotent: archiving an archived customer changes nothing. */
   async archive(customerId: string): Promise<Customer> {
-    return this.mutate(customerId, async (current, now) =>
+    return this.mutate(customerId, 'customer.archive', async (current, now) =>
       current.status === 'archived'
         ? undefined
         : { ...current, status: 'archived', archivedAt: now },
@@ -137,10 +193,11 @@ export class CustomersService {
   /**
    * Read-modify-write with optimistic concurrency, so concurrent changes (say a plan change and a
    * webhook updating billingStatus) never overwrite each other. `change` returns undefined for
-   * "nothing to write".
+   * "nothing to write". The audit record (before/after) commits in the same transaction.
    */
   private async mutate(
     customerId: string,
+    operation: string,
     change: (current: Customer, now: string) => Promise<Customer | undefined>,
   ): Promise<Customer> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
@@ -149,7 +206,14 @@ export class CustomersService {
       const next = await change(current, now);
       if (!next) return current;
       const written = { ...next, updatedAt: now, revision: current.revision + 1 };
-      if (await this.customers.replace(written, current.revision)) {
+      const audit = this.audit.entries({
+        operation,
+        entityType: 'customer',
+        entityId: customerId,
+        before: current,
+        after: written,
+      });
+      if (await this.customers.replace(written, current.revision, audit)) {
         await this.invalidate(customerId);
         return written;
       }

@@ -79,6 +79,53 @@ export const Keys = {
     sk: period,
   }),
 
+  /** A period's billing run: summary, counts and the lease of the pass in progress. */
+  billingRun: (period: string): TableKey => ({ pk: Keys.billingRunPartition(period), sk: 'RUN' }),
+  /** One customer's progress in a period's billing run (read back as a whole at pass start). */
+  billingRunCustomer: (period: string, customerId: string): TableKey => ({
+    pk: Keys.billingRunPartition(period),
+    sk: `CUSTOMER#${customerId}`,
+  }),
+  billingRunCustomerPrefix: 'CUSTOMER#',
+  billingRunPartition: (period: string) => `BILLING_RUN#${period}`,
+  /** Runs not completed yet (sparse), so any instance can find one to resume or retry. */
+  billingRunOpen: (period: string): Gsi1Key => ({ gsi1pk: 'BILLING_RUNS_OPEN', gsi1sk: period }),
+  billingRunOpenPartition: 'BILLING_RUNS_OPEN',
+
+  /** Audit records of one entity, oldest first by sort key. */
+  auditRecord: (entityType: string, entityId: string, at: string, id: string): TableKey => ({
+    pk: Keys.auditEntityPartition(entityType, entityId),
+    sk: `${at}#${id}`,
+  }),
+  auditEntityPartition: (entityType: string, entityId: string) => `AUDIT#${entityType}#${entityId}`,
+  /** All audit records of one month (`YYYY-MM`), by time, for queries without an entity. */
+  auditTime: (at: string, id: string): Gsi1Key => ({
+    gsi1pk: Keys.auditMonthPartition(at.slice(0, 7)),
+    gsi1sk: `${at}#${id}`,
+  }),
+  auditMonthPartition: (month: string) => `AUDIT#${month}`,
+
+  /** A received Stripe event (the webhook inbox); the event id makes every delivery one item. */
+  webhookEvent: (eventId: string): TableKey => ({ pk: `WEBHOOK#${eventId}`, sk: 'EVENT' }),
+  /** Inbox entries of one status, ordered by first receipt (listing, stale-entry recovery). */
+  webhookEventsByStatus: (status: string, receivedAt: string, eventId: string): Gsi1Key => ({
+    gsi1pk: `WEBHOOKS#${status}`,
+    gsi1sk: `${receivedAt}#${eventId}`,
+  }),
+  webhookEventsByStatusPartition: (status: string) => `WEBHOOKS#${status}`,
+  /** A provider payment (Stripe PaymentIntent), recorded from webhooks. */
+  payment: (paymentId: string): TableKey => ({ pk: `PAYMENT#${paymentId}`, sk: 'PAYMENT' }),
+  /** A customer's payments, newest first. */
+  customerPayments: (customerId: string, at: string, paymentId: string): Gsi1Key => ({
+    gsi1pk: `CUSTOMER_PAYMENTS#${customerId}`,
+    gsi1sk: `${at}#${paymentId}`,
+  }),
+  /** Which of our customers a Stripe customer id belongs to (webhooks that carry only `cus_…`). */
+  stripeCustomer: (stripeCustomerId: string): TableKey => ({
+    pk: `STRIPE_CUSTOMER#${stripeCustomerId}`,
+    sk: 'CUSTOMER',
+  }),
+
   /**
    * Transactional outbox: one item per committed change, holding that change's events. Sharded so
    * writes spread over partitions; the relay reads each shard in order of creation.

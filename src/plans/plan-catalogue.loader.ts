@@ -7,6 +7,7 @@ import type { AppConfig } from '../config/configuration';
 import { validatePlan } from '../pricing/core';
 import type { PlanDocument } from '../pricing/core/plan.types';
 import { PlansRepository } from './plans.repository';
+import { PlansService } from './plans.service';
 
 const CATALOGUE_EPOCH = new Date(0).toISOString();
 
@@ -62,6 +63,7 @@ export class PlanCatalogueLoader implements OnApplicationBootstrap {
 
   constructor(
     private readonly plans: PlansRepository,
+    private readonly service: PlansService,
     private readonly clock: Clock,
     private readonly config: ConfigService<AppConfig, true>,
   ) {}
@@ -72,7 +74,7 @@ export class PlanCatalogueLoader implements OnApplicationBootstrap {
       const latest = await this.plans.getLatestVersionNumber(plan.id);
       if (latest !== undefined && latest >= version) continue;
       const now = this.clock.now().toISOString();
-      const written = await this.plans.putVersionIfAbsent({
+      const written = await this.service.writeVersion({
         planId: plan.id,
         version,
         // A catalogue plan's first version has always been in force; later ones start now.

@@ -2,6 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
 import { DynamoDatabase } from '../database/dynamo-database';
+import type { TransactItem } from '../database/transact-item';
 import { GSI1, Keys } from '../database/keys';
 import type { PlanVersion } from './plan.model';
 
@@ -24,7 +25,7 @@ export class PlansRepository {
    * Writes a version and moves the plan's head to it, atomically. Returns false when that version
    * already exists (another instance or request wrote it first); nothing is overwritten.
    */
-  async putVersionIfAbsent(version: PlanVersion): Promise<boolean> {
+  async putVersionIfAbsent(version: PlanVersion, extra: TransactItem[] = []): Promise<boolean> {
     const { planId } = version;
     try {
       await this.db.doc.send(
@@ -59,6 +60,7 @@ export class PlansRepository {
                 },
               },
             },
+            ...extra,
           ],
         }),
       );

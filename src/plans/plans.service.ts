@@ -1,6 +1,7 @@
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
+import { AuditService } from '../audit/audit.service';
 import { CacheKeys } from '../common/cache/cache-keys';
 import { ValidationFailed } from '../common/errors/domain-error';
 import { Clock } from '../common/time/clock';
@@ -57,8 +58,24 @@ export class PlansService {
   constructor(
     private readonly plans: PlansRepository,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
   ) {}
+
+  /**
+   * Writes a new version and its audit record in one transaction (plan versions move money).
+   * False when that version number exists already.
+   */
+  async writeVersion(version: PlanVersion, previous?: PlanVersion): Promise<boolean> {
+    const audit = this.audit.entries({
+      operation: version.version === 1 ? 'plan.create' : 'plan.version',
+      entityType: 'plan',
+      entityId: version.planId,
+      before: previous,
+      after: version,
+    });
+    return this.plans.putVersionIfAbsent(version, audit);
+  }
 
   /** A new plan: version 1, in force from now. */
   async create(document: PlanDocument): Promise<PlanVersion> {
@@ -70,7 +87,7 @@ export class PlansService {
       createdAt: now,
       document,
     };
-    if (!(await this.plans.putVersionIfAbsent(version))) throw new PlanAlreadyExists(document.id);
+    if (!(await this.writeVersion(version))) throw new PlanAlreadyExists(document.id);
     await this.invalidate(document.id);
     return version;
   }
@@ -104,7 +121,7 @@ export class PlansService {
         document,
       };
       // Two concurrent PUTs both aim at latest+1; the loser re-reads and takes the next number.
-      if (await this.plans.putVersionIfAbsent(version)) {
+      if (await this.writeVersion(version, latest)) {
         await this.invalidate(planId);
         return version;
       }

@@ -5,14 +5,12 @@ import {
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
-  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
 import { DynamoDatabase } from '../database/dynamo-database';
+import type { TransactItem } from '../database/transact-item';
 import { GSI1, Keys } from '../database/keys';
 import type { UsageEvent, UsageTotals } from './usage.model';
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** What one customer-day gains from a write: overall and per endpoint. */
 export interface DayIncrement {

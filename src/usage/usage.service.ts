@@ -43,7 +43,7 @@ export class UsageService implements OnModuleInit {
           this.outbox.event(
             'billing.usage.tracked',
             {
-              eventId: e.eventId,
+              usageEventId: e.eventId,
               endpoint: e.endpoint,
               quantity: e.quantity,
               timestamp: e.timestamp,

@@ -4,6 +4,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import type { ApiKeyScope, AppConfig } from '../../config/configuration';
 import { ScopeForbidden, Unauthenticated } from '../errors/domain-error';
+import { RequestContext } from '../request-context';
 import { ApiKeyRing, type Principal, scopeAllows } from './api-keys';
 import { PUBLIC_ROUTE, REQUIRED_SCOPE } from './auth.decorators';
 
@@ -49,6 +50,7 @@ export class ApiKeyGuard implements CanActivate {
     if (!scopeAllows(principal.scope, required))
       throw new ScopeForbidden(required, principal.scope);
     request.principal = principal;
+    RequestContext.setActor({ type: 'api_key', name: principal.name });
     return true;
   }
 }

@@ -1,0 +1,23 @@
+import type { Actor } from '../common/request-context';
+
+export type AuditEntityType =
+  'customer' | 'plan' | 'invoice' | 'payment' | 'webhook' | 'billing_run';
+
+/** What a service reports; who, when and the request id are filled in by AuditService. */
+export interface AuditChange {
+  operation: string;
+  entityType: AuditEntityType;
+  entityId: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface AuditRecord extends AuditChange {
+  id: string;
+  at: string;
+  actor: Actor;
+  requestId?: string;
+}
+
+/** Kept two years, then removed by DynamoDB's TTL. */
+export const AUDIT_RETENTION_DAYS = 730;
