@@ -1,5 +1,29 @@
 import { startTestApp, type TestApp } from './support/test-app';
 
+describe('Rate limiting per API key (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '5' } });
+  });
+  afterAll(() => t.close());
+
+  it('answers 429 with Retry-After once a key used its minute, without slowing other keys', async () => {
+    const responses = [];
+    for (let i = 0; i < 6; i++) responses.push(await t.http.get('/v1/plans').set(t.auth('read')));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 429]);
+    const blocked = responses[5];
+    expect(blocked.body).toMatchObject({ statusCode: 429, error: 'RATE_LIMITED' });
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    const other = await t.http.get('/v1/plans').set(t.auth('admin'));
+    expect(other.status).toBe(200);
+    expect(other.headers['x-ratelimit-limit']).toBe('5');
+    expect(other.headers['x-ratelimit-remaining']).toBe('4');
+    // health probes carry no key and are never limited
+    for (let i = 0; i < 8; i++) expect((await t.http.get('/health/live')).status).toBe(200);
+  });
+});
+
 describe('Cross-cutting behaviour (e2e)', () => {
   let t: TestApp;
 
@@ -39,6 +63,25 @@ describe('Cross-cutting behaviour (e2e)', () => {
         .send(JSON.stringify({ id: 'big', name: 'x'.repeat(2 * 1024 * 1024) }));
       expect(res.status).toBe(413);
       expect(res.body.error).toBe('PAYLOAD_TOO_LARGE');
+    });
+
+    it('limits bodies per route: 64 KB in general, 1 MB for usage batches', async () => {
+      const customer = {
+        id: 'x',
+        email: 'x@example.test',
+        name: 'x'.repeat(70_000),
+        planId: 'paid',
+      };
+      const tooBig = await t.http.post('/v1/customers').set(t.auth()).send(customer);
+      expect(tooBig.status).toBe(413);
+      const events = Array.from({ length: 1000 }, (_, i) => ({
+        customerId: 'nobody',
+        endpoint: `/api/${'e'.repeat(200)}`,
+        eventId: `big-${i}`,
+      }));
+      const batch = await t.http.post('/v1/usage/batch').set(t.auth()).send({ events });
+      expect(JSON.stringify({ events }).length).toBeGreaterThan(200_000);
+      expect(batch.status).toBe(200);
     });
 
     it('rejects a non-object body with 400', async () => {

@@ -22,7 +22,7 @@ export const SYSTEM_ACTOR: Actor = { type: 'system', name: 'system' };
  * `system` unless a job runs its work inside `runAs`.
  */
 export const RequestContext = {
-  middleware(req: Request & { id?: string }, _res: Response, next: NextFunction): void {
+  middleware: (req: Request & { id?: string }, _res: Response, next: NextFunction): void => {
     storage.run({ requestId: req.id }, next);
   },
   setActor(actor: Actor): void {

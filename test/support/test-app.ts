@@ -3,7 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
-import { configureApp } from '../../src/app.factory';
+import { configureApp, NEST_APP_OPTIONS } from '../../src/app.factory';
 import { AppModule } from '../../src/app.module';
 import { type AppConfig, loadConfig } from '../../src/config/configuration';
 
@@ -61,7 +61,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   }
   const moduleRef = await builder.compile();
   const app = configureApp(
-    moduleRef.createNestApplication<NestExpressApplication>({ rawBody: true, bufferLogs: true }),
+    moduleRef.createNestApplication<NestExpressApplication>(NEST_APP_OPTIONS),
   );
   await app.init();
   return {
