@@ -15,7 +15,12 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.app.port).toBe(3000);
     expect(config.dynamo).toMatchObject({ table: 'billing', region: 'us-east-1', embedded: true });
-    expect(config.cache).toEqual({ ttlSeconds: 300, maxItems: 1000 });
+    expect(config.cache).toEqual({
+      ttlSeconds: 300,
+      maxItems: 1000,
+      store: 'memory',
+      redisUrl: undefined,
+    });
     expect(config.events.publishingEnabled).toBe(true);
     expect(config.audit.enabled).toBe(true);
     expect(config.usage.maxAgeDays).toBe(35);

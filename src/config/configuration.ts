@@ -51,6 +51,12 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+function isRedisUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+}
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: int(3000, 0, 65535),
@@ -82,6 +88,13 @@ const envSchema = z.object({
   BILLING_ENABLE_AUDIT: bool(true),
   CACHE_TTL_SECONDS: int(300, 0, 86_400),
   CACHE_MAX_ITEMS: int(1000, 1, 10_000_000),
+  CACHE_STORE: z
+    .enum(['memory', 'redis'], { message: 'must be memory or redis' })
+    .default('memory'),
+  // The URL may hold a password: messages describe the problem and never echo the value.
+  REDIS_URL: optionalString.refine((v) => v === undefined || isRedisUrl(v), {
+    message: 'must be a redis:// or rediss:// URL such as redis://localhost:6379',
+  }),
   BILLING_API_KEYS: optionalString,
   BILLING_RUN_CRON: z.string().default('5 0 1 * *'),
   USAGE_MAX_AGE_DAYS: int(35, 1, 3650),
@@ -125,6 +138,10 @@ export function loadConfig(env: Record<string, string | undefined>) {
     }
   }
   const apiKeys = parseApiKeys(env.BILLING_API_KEYS, problems);
+  // Checked on the raw values so it is listed together with every other problem.
+  if (env.CACHE_STORE === 'redis' && !env.REDIS_URL?.trim()) {
+    problems.push('REDIS_URL: required when CACHE_STORE is redis');
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigValidationError(problems);
 
   const e = parsed.data;
@@ -173,7 +190,13 @@ export function loadConfig(env: Record<string, string | undefined>) {
       publishingEnabled: e.BILLING_ENABLE_EVENT_PUBLISHING,
     },
     audit: { enabled: e.BILLING_ENABLE_AUDIT },
-    cache: { ttlSeconds: e.CACHE_TTL_SECONDS, maxItems: e.CACHE_MAX_ITEMS },
+    cache: {
+      ttlSeconds: e.CACHE_TTL_SECONDS,
+      maxItems: e.CACHE_MAX_ITEMS,
+      store: e.CACHE_STORE,
+      /** May hold a password: never log it (see redactRedisUrl). */
+      redisUrl: e.REDIS_URL,
+    },
     auth: { apiKeys },
     billing: { runCron: e.BILLING_RUN_CRON },
     usage: { maxAgeDays: e.USAGE_MAX_AGE_DAYS },

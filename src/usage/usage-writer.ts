@@ -38,7 +38,7 @@ export class UsageWriter {
   private inFlight = 0;
   private scheduled = false;
   private extraItems: ExtraItems = () => [];
-  private readonly onAccepted: ((events: UsageEvent[]) => void)[] = [];
+  private readonly onAccepted: ((events: UsageEvent[]) => void | Promise<void>)[] = [];
 
   constructor(
     private readonly usage: UsageRepository,
@@ -51,7 +51,7 @@ export class UsageWriter {
   }
 
   /** Called after each commit with the events it accepted (in-process domain events). */
-  onCommit(listener: (events: UsageEvent[]) => void): void {
+  onCommit(listener: (events: UsageEvent[]) => void | Promise<void>): void {
     this.onAccepted.push(listener);
   }
 
@@ -125,9 +125,17 @@ export class UsageWriter {
       batch.extra = this.extraItems(batch.events);
       const failures = await this.usage.write(batch, now.toISOString());
       if (failures.length === 0) {
-        for (const p of pending) p.resolve({ eventId: p.event.eventId, status: 'accepted' });
+        // Listeners (cache invalidation) finish before callers hear back, so a read right after
+        // an acknowledged write never sees a stale cached total, on any instance.
         const events = pending.map((p) => p.event);
-        for (const listener of this.onAccepted) listener(events);
+        await Promise.all(
+          this.onAccepted.map((listener) =>
+            Promise.resolve(listener(events)).catch((error: unknown) =>
+              this.logger.warn({ err: error }, 'A usage commit listener failed'),
+            ),
+          ),
+        );
+        for (const p of pending) p.resolve({ eventId: p.event.eventId, status: 'accepted' });
         return;
       }
       if (failures.some((f) => f.kind === 'conflict')) {

@@ -116,10 +116,12 @@ export class UsageService implements OnModuleInit {
   }
 
   /** Cached usage reads of these customers go stale now; listeners hear of each event. */
-  private committed(events: UsageEvent[]): void {
-    for (const customerId of new Set(events.map((e) => e.customerId))) {
-      void this.cache.set(CacheKeys.usageGeneration(customerId), randomUUID());
-    }
+  private async committed(events: UsageEvent[]): Promise<void> {
+    await Promise.all(
+      [...new Set(events.map((e) => e.customerId))].map((customerId) =>
+        this.cache.set(CacheKeys.usageGeneration(customerId), randomUUID()),
+      ),
+    );
     for (const event of events) this.events.emit(USAGE_TRACKED, event);
   }
 }

@@ -1,15 +1,46 @@
 import { createKeyv } from '@cacheable/memory';
 import { CacheModule } from '@nestjs/cache-manager';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import type { Keyv } from 'keyv';
 import type { AppConfig } from '../../config/configuration';
+import { RedisCache } from './redis-cache';
 
-/** One process-wide cache (bounded LRU in memory) shared by every module. */
+/**
+ * Builds the cache store from configuration: a bounded LRU in this process (`memory`, the default;
+ * each instance has its own) or Redis shared by every instance (`redis`).
+ */
+@Injectable()
+export class CacheStoreFactory implements OnApplicationShutdown {
+  private redis?: RedisCache;
+
+  constructor(private readonly config: ConfigService<AppConfig, true>) {}
+
+  async create(): Promise<Keyv> {
+    const { ttlSeconds, maxItems, store, redisUrl } = this.config.get('cache', { infer: true });
+    const ttl = ttlSeconds * 1000;
+    if (store === 'memory') return createKeyv({ ttl, lruSize: maxItems });
+    if (!redisUrl) throw new Error('REDIS_URL is required when CACHE_STORE is redis');
+    // Keys carry the table name: deployments sharing a Redis server never see each other's data.
+    const table = this.config.get('dynamo', { infer: true }).table;
+    this.redis = new RedisCache(redisUrl, `billing:${table}`);
+    await this.redis.connect();
+    return this.redis.keyv(ttl);
+  }
+
+  /** Last, so work drained at shutdown (jobs, outbox) can still invalidate what it changes. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis?.close();
+  }
+}
+
+/** One cache shared by every module; every read, write and invalidation goes to that one store. */
 export const AppCacheModule = CacheModule.registerAsync({
   isGlobal: true,
-  inject: [ConfigService],
-  useFactory: (config: ConfigService<AppConfig, true>) => {
-    const { ttlSeconds, maxItems } = config.get('cache', { infer: true });
-    const ttl = ttlSeconds * 1000;
-    return { ttl, stores: [createKeyv({ ttl, lruSize: maxItems })] };
-  },
+  extraProviders: [CacheStoreFactory],
+  inject: [ConfigService, CacheStoreFactory],
+  useFactory: async (config: ConfigService<AppConfig, true>, stores: CacheStoreFactory) => ({
+    ttl: config.get('cache', { infer: true }).ttlSeconds * 1000,
+    stores: [await stores.create()],
+  }),
 });
