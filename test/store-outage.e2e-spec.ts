@@ -28,7 +28,7 @@ describe('Store outage (e2e)', () => {
       .set(t.auth())
       .send({ id: 'steady', email: 's@example.test', name: 'S', planId: 'enterprise' })
       .expect(201);
-  });
+  }, 120_000);
   afterAll(async () => {
     await t.close();
     await store.stop();
