@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsString, Matches } from 'class-validator';
+import { PageQueryDto } from '../common/http/page-query.dto';
 import { RESOURCE_ID_PATTERN } from '../common/http/resource-id.pipe';
 import type { Invoice } from './invoice.model';
 
@@ -16,21 +16,7 @@ export class CreateInvoiceDto {
   period: string;
 }
 
-export class ListInvoicesQuery {
-  @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2048)
-  cursor?: string;
-}
+export class ListInvoicesQuery extends PageQueryDto {}
 
 export class InvoiceLineDto {
   @ApiProperty({ example: 'L1' }) id: string;

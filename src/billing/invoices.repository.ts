@@ -1,18 +1,14 @@
 import {
-  ConditionalCheckFailedException,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
-import {
   BatchGetCommand,
   type BatchGetCommandOutput,
   GetCommand,
   QueryCommand,
-  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, encodeCursor } from '../common/http/cursor';
 import { DynamoDatabase } from '../database/dynamo-database';
+import { transactIfFirstHolds } from '../database/transact';
 import type { TransactItem } from '../database/transact-item';
 
 export type { TransactItem };
@@ -40,31 +36,16 @@ export class InvoicesRepository {
 
   /** Inserts the invoice (and `extra` items) unless one exists for its id; false when it does. */
   async create(invoice: Invoice, extra: TransactItem[] = []): Promise<boolean> {
-    try {
-      await this.db.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.db.table,
-                Item: toItem(invoice),
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            ...extra,
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (
-        error instanceof TransactionCanceledException &&
-        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
-      ) {
-        return false;
-      }
-      throw error;
-    }
+    return transactIfFirstHolds(this.db.doc, [
+      {
+        Put: {
+          TableName: this.db.table,
+          Item: toItem(invoice),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      ...extra,
+    ]);
   }
 
   async get(invoiceId: string): Promise<Invoice | undefined> {
@@ -105,33 +86,17 @@ export class InvoicesRepository {
     expectedRevision: number,
     extra: TransactItem[] = [],
   ): Promise<boolean> {
-    try {
-      await this.db.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.db.table,
-                Item: toItem(invoice),
-                ConditionExpression: 'attribute_exists(pk) AND revision = :expected',
-                ExpressionAttributeValues: { ':expected': expectedRevision },
-              },
-            },
-            ...extra,
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (
-        (error instanceof TransactionCanceledException &&
-          error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') ||
-        error instanceof ConditionalCheckFailedException
-      ) {
-        return false;
-      }
-      throw error;
-    }
+    return transactIfFirstHolds(this.db.doc, [
+      {
+        Put: {
+          TableName: this.db.table,
+          Item: toItem(invoice),
+          ConditionExpression: 'attribute_exists(pk) AND revision = :expected',
+          ExpressionAttributeValues: { ':expected': expectedRevision },
+        },
+      },
+      ...extra,
+    ]);
   }
 
   /** A customer's invoices, newest period first, a page at a time. */

@@ -1,16 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  IsEmail,
-  IsInt,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../common/http/page-query.dto';
 import { RESOURCE_ID_PATTERN } from '../common/http/resource-id.pipe';
 import { IsMetadata } from '../common/http/validators';
 import type { Customer } from './customer.model';
@@ -77,21 +67,7 @@ export class UpdateCustomerDto {
   metadata?: Record<string, string>;
 }
 
-export class ListCustomersQuery {
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2048)
-  cursor?: string;
-}
+export class ListCustomersQuery extends PageQueryDto {}
 
 export class CustomerResponse {
   @ApiProperty({ example: 'acme' }) id: string;

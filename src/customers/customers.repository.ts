@@ -1,13 +1,8 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, encodeCursor } from '../common/http/cursor';
 import { DynamoDatabase } from '../database/dynamo-database';
+import { transactIfFirstHolds } from '../database/transact';
 import type { TransactItem } from '../database/transact-item';
 import { GSI1, Keys } from '../database/keys';
 import type { Customer } from './customer.model';
@@ -64,18 +59,7 @@ export class CustomersRepository {
       });
     }
     items.push(...(options.extra ?? []));
-    try {
-      await this.db.doc.send(new TransactWriteCommand({ TransactItems: items }));
-      return true;
-    } catch (error) {
-      if (
-        error instanceof TransactionCanceledException &&
-        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
-      ) {
-        return false;
-      }
-      throw error;
-    }
+    return transactIfFirstHolds(this.db.doc, items);
   }
 
   /** Customers still waiting for their payment-provider customer, a few at a time. */
@@ -118,32 +102,17 @@ export class CustomersRepository {
     expectedRevision: number,
     extra: TransactItem[] = [],
   ): Promise<boolean> {
-    try {
-      await this.db.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.db.table,
-                Item: toItem(customer),
-                ConditionExpression: 'attribute_exists(pk) AND revision = :expected',
-                ExpressionAttributeValues: { ':expected': expectedRevision },
-              },
-            },
-            ...extra,
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (
-        error instanceof TransactionCanceledException &&
-        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
-      ) {
-        return false;
-      }
-      throw error;
-    }
+    return transactIfFirstHolds(this.db.doc, [
+      {
+        Put: {
+          TableName: this.db.table,
+          Item: toItem(customer),
+          ConditionExpression: 'attribute_exists(pk) AND revision = :expected',
+          ExpressionAttributeValues: { ':expected': expectedRevision },
+        },
+      },
+      ...extra,
+    ]);
   }
 
   /** Customers ordered by id, one page at a time. */
