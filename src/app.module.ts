@@ -18,6 +18,7 @@ import { PlansModule } from './plans/plans.module';
 import { PricingModule } from './pricing/pricing.module';
 import { PaymentsModule } from './stripe';
 import { UsageModule } from './usage/usage.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 export interface AppModuleOptions {
   /** The DynamoDB Local that `main.ts` started; stopped when the app shuts down. */
@@ -53,6 +54,7 @@ export class AppModule {
         UsageModule,
         PricingModule,
         BillingModule,
+        WebhooksModule,
       ],
     };
   }

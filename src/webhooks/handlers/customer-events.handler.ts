@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import { CustomersService } from '../../customers/customers.service';
+import {
+  type StripeEvent,
+  isoFromEpochSeconds,
+  metadataOf,
+  referencedId,
+  stringField,
+} from '../stripe-event';
+import { CustomerResolver } from './customer-resolver';
+import { type HandlerOutcome, ignored, processed } from './handler-outcome';
+
+/**
+ * `customer.*` events. Our customer record is the source of truth for email and name (changes
+ * go through PATCH /v1/customers and are pushed to Stripe), so `customer.updated` does not copy
+ * them back; it links the Stripe customer when ours has none yet (a create whose response was
+ * lost). `customer.deleted` unlinks it, so the next invoice push creates a new Stripe customer.
+ */
+@Injectable()
+export class CustomerEventsHandler {
+  constructor(
+    private readonly customers: CustomersService,
+    private readonly resolver: CustomerResolver,
+  ) {}
+
+  /** `customer.created` and `customer.updated`. */
+  async upserted(event: StripeEvent): Promise<HandlerOutcome> {
+    const object = event.data.object;
+    if (object.object !== 'customer') return ignored('data.object is not a customer');
+    const stripeCustomerId = stringField(object, 'id');
+    const found = await this.resolver.resolve(metadataOf(object).customerId, stripeCustomerId);
+    if ('reason' in found) return ignored(found.reason);
+    const { customer } = found;
+    const changes: string[] = [];
+    if (stripeCustomerId && !customer.stripeCustomerId) {
+      // A late `customer.updated` of a Stripe customer deleted since must not link it again.
+      const link = await this.resolver.link(stripeCustomerId);
+      if (!link?.deletedAt) {
+        await this.customers.attachProviderCustomer(customer.id, stripeCustomerId);
+        changes.push(`customer ${customer.id}: linked to Stripe customer ${stripeCustomerId}`);
+      }
+    } else if (stripeCustomerId && customer.stripeCustomerId !== stripeCustomerId) {
+      return ignored(
+        `customer ${customer.id} is linked to Stripe customer ${customer.stripeCustomerId}, not ${stripeCustomerId}`,
+        { customerId: customer.id },
+      );
+    }
+    return processed({ customerId: customer.id, changes });
+  }
+
+  async deleted(event: StripeEvent): Promise<HandlerOutcome> {
+    const object = event.data.object;
+    if (object.object !== 'customer') return ignored('data.object is not a customer');
+    const stripeCustomerId = stringField(object, 'id');
+    if (!stripeCustomerId) return ignored('the deleted Stripe customer has no id');
+    const found = await this.resolver.resolve(metadataOf(object).customerId, stripeCustomerId);
+    if ('reason' in found) return ignored(found.reason);
+    const { customer } = found;
+    await this.resolver.markDeleted(
+      stripeCustomerId,
+      customer.id,
+      isoFromEpochSeconds(event.created),
+    );
+    const { changed } = await this.customers.detachProviderCustomer(customer.id, stripeCustomerId);
+    return processed({
+      customerId: customer.id,
+      changes: changed
+        ? [`customer ${customer.id}: unlinked from deleted Stripe customer ${stripeCustomerId}`]
+        : [],
+    });
+  }
+
+  /** Without a subscription there is nothing to bill: the customer's standing is `cancelled`. */
+  async subscriptionDeleted(event: StripeEvent): Promise<HandlerOutcome> {
+    const object = event.data.object;
+    if (object.object !== 'subscription') return ignored('data.object is not a subscription');
+    const found = await this.resolver.resolve(
+      metadataOf(object).customerId,
+      referencedId(object, 'customer'),
+    );
+    if ('reason' in found) return ignored(found.reason);
+    const at = isoFromEpochSeconds(event.created);
+    const { changed } = await this.customers.applyBillingStatus(found.customer.id, 'cancelled', at);
+    return processed({
+      customerId: found.customer.id,
+      changes: changed
+        ? [`customer ${found.customer.id}: billingStatus cancelled as of ${at}`]
+        : [],
+    });
+  }
+}

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import type { StripeEvent } from '../stripe-event';
+import { CustomerEventsHandler } from './customer-events.handler';
+import { type HandlerOutcome, type StripeEventHandler, ignored } from './handler-outcome';
+import { InvoiceEventsHandler } from './invoice-events.handler';
+import { PaymentIntentEventsHandler } from './payment-intent-events.handler';
+
+/** Routes an event to its handler by type; every other type is acknowledged and ignored. */
+@Injectable()
+export class StripeEventHandlers {
+  private readonly routes: ReadonlyMap<string, StripeEventHandler>;
+
+  constructor(
+    invoices: InvoiceEventsHandler,
+    customers: CustomerEventsHandler,
+    payments: PaymentIntentEventsHandler,
+  ) {
+    this.routes = new Map<string, StripeEventHandler>([
+      ['invoice.finalized', (e) => invoices.finalized(e)],
+      // Stripe sends both for one payment (`payment_succeeded` only when it collected the
+      // money itself); the second changes nothing.
+      ['invoice.paid', (e) => invoices.paid(e)],
+      ['invoice.payment_succeeded', (e) => invoices.paid(e)],
+      ['invoice.payment_failed', (e) => invoices.paymentFailed(e)],
+      ['invoice.voided', (e) => invoices.voided(e)],
+      ['invoice.marked_uncollectible', (e) => invoices.markedUncollectible(e)],
+      ['customer.created', (e) => customers.upserted(e)],
+      ['customer.updated', (e) => customers.upserted(e)],
+      ['customer.deleted', (e) => customers.deleted(e)],
+      ['customer.subscription.deleted', (e) => customers.subscriptionDeleted(e)],
+      ['payment_intent.succeeded', (e) => payments.succeeded(e)],
+      ['payment_intent.payment_failed', (e) => payments.failed(e)],
+    ]);
+  }
+
+  handle(event: StripeEvent): Promise<HandlerOutcome> {
+    const handler = this.routes.get(event.type);
+    return handler
+      ? handler(event)
+      : Promise.resolve(ignored(`event type ${event.type} is not handled`));
+  }
+}
