@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ScheduleModule } from '@nestjs/schedule';
 import { AppCacheModule } from './common/cache/cache.module';
 import { ResilienceModule } from './common/resilience';
 import { CommonModule } from './common/common.module';
@@ -16,6 +17,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PlansModule } from './plans/plans.module';
 import { PricingModule } from './pricing/pricing.module';
+import { ReportsModule } from './reports/reports.module';
 import { PaymentsModule } from './stripe';
 import { UsageModule } from './usage/usage.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -39,6 +41,7 @@ export class AppModule {
           load: [() => config],
         }),
         EventEmitterModule.forRoot(),
+        ScheduleModule.forRoot(),
         AppLoggerModule,
         AppCacheModule,
         CommonModule,
@@ -54,6 +57,7 @@ export class AppModule {
         UsageModule,
         PricingModule,
         BillingModule,
+        ReportsModule,
         WebhooksModule,
       ],
     };

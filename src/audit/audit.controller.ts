@@ -72,10 +72,17 @@ export class AuditListDto {
   @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
 }
 
-const toIso = (value: string, endOfDay: boolean) =>
-  /^\d{4}-\d{2}-\d{2}$/.test(value)
-    ? `${value}T${endOfDay ? '23:59:59.999' : '00:00:00.000'}Z`
-    : new Date(value).toISOString();
+function toIso(value: string, endOfDay: boolean, field: string): string {
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
+  const date = new Date(dateOnly ? `${value}T00:00:00Z` : value);
+  // INSTANT admits impossible values ("2026-13-45T99:99Z"): a 400, not a RangeError (500).
+  if (Number.isNaN(date.getTime())) {
+    throw new ValidationFailed([
+      { field, messages: [`${field} is not a valid date or date-time`] },
+    ]);
+  }
+  return dateOnly ? `${value}T${endOfDay ? '23:59:59.999' : '00:00:00.000'}Z` : date.toISOString();
+}
 
 @ApiTags('audit')
 @ApiBearerAuth()
@@ -99,17 +106,21 @@ export class AuditController {
       ]);
     }
     const now = this.clock.now();
-    const to = q.to ? toIso(q.to, true) : now.toISOString();
-    const from = q.from
-      ? toIso(q.from, false)
-      : new Date(now.getTime() - AUDIT_RETENTION_DAYS * 86_400_000).toISOString();
+    const oldest = new Date(now.getTime() - AUDIT_RETENTION_DAYS * 86_400_000).toISOString();
+    // A day of slack for records stamped by an instance whose clock runs ahead of ours.
+    const newest = new Date(now.getTime() + 86_400_000).toISOString();
+    const to = q.to ? toIso(q.to, true, 'to') : now.toISOString();
+    const from = q.from ? toIso(q.from, false, 'from') : oldest;
     if (from > to)
       throw new ValidationFailed([{ field: 'from', messages: ['from must not be after to'] }]);
+    // Without an entity the repository reads month by month from `to` back to `from`: unclamped,
+    // `to=9999-12-31` or `from=0001-01-01` meant tens of thousands of queries for one request.
+    // Nothing outlives the retention (TTL) or is stamped in the future, so the clamp loses nothing.
     const page = await this.audit.query({
       entityType: q.entityType,
       entityId: q.entityId,
-      from,
-      to,
+      from: from < oldest ? oldest : from,
+      to: to > newest ? newest : to,
       limit: q.limit ?? 50,
       cursor: q.cursor,
     });

@@ -7,11 +7,25 @@ import { UsageModule } from '../usage/usage.module';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesRepository } from './invoices.repository';
 import { InvoicesService } from './invoices.service';
+import { BillingRunController } from './runs/billing-run.controller';
+import { CustomerBiller } from './runs/billing-run.customer';
+import { BillingRunOptions } from './runs/billing-run.options';
+import { BillingRunRepository } from './runs/billing-run.repository';
+import { BillingRunScheduler } from './runs/billing-run.scheduler';
+import { BillingRunService } from './runs/billing-run.service';
 
 @Module({
   imports: [CustomersModule, PricingModule, UsageModule, PaymentsModule, EventsModule],
-  controllers: [InvoicesController],
-  providers: [InvoicesRepository, InvoicesService],
+  controllers: [InvoicesController, BillingRunController],
+  providers: [
+    InvoicesRepository,
+    InvoicesService,
+    { provide: BillingRunOptions, useValue: new BillingRunOptions() },
+    BillingRunRepository,
+    CustomerBiller,
+    BillingRunService,
+    BillingRunScheduler,
+  ],
   exports: [InvoicesService, InvoicesRepository],
 })
 export class BillingModule {}

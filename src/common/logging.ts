@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigService } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
+import type { Options as PinoHttpOptions } from 'pino-http';
 import type { AppConfig } from '../config/configuration';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -40,29 +41,65 @@ export function requestIdMiddleware(req: WithId, res: ServerResponse, next: () =
   next();
 }
 
+/** Values that must never reach a log line: API keys, the Stripe key, the webhook secret. */
+export function configuredSecrets(config: ConfigService<AppConfig, true>): string[] {
+  const { apiKeys } = config.get('auth', { infer: true });
+  const { secretKey, webhookSecret } = config.get('stripe', { infer: true });
+  const { secretAccessKey } = config.get('dynamo', { infer: true }).localCredentials;
+  return [...apiKeys.map((k) => k.key), secretKey, webhookSecret, secretAccessKey].filter(
+    (s): s is string => typeof s === 'string' && s.length >= 8,
+  );
+}
+
+/**
+ * Replaces every configured secret in a serialized log line. Redaction by path cannot catch a
+ * secret inside a message: an upstream error that quotes the request it refused (Stripe echoing
+ * the `Authorization` header it was sent) would otherwise be logged verbatim, `cause` included.
+ */
+export function secretScrubber(secrets: string[]): (line: string) => string {
+  // Raw and JSON-escaped forms, longest first so no secret is half-replaced by a shorter one.
+  const forms = [...new Set(secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))].sort(
+    (a, b) => b.length - a.length,
+  );
+  return (line) => {
+    let out = line;
+    for (const form of forms) if (out.includes(form)) out = out.split(form).join('[REDACTED]');
+    return out;
+  };
+}
+
+/**
+ * Where pino writes. The default (null) keeps pino's own stdout destination; a test replaces the
+ * provider with a stream of its own to read exactly what the service logs.
+ */
+export abstract class LogDestination {
+  abstract write(line: string): void;
+}
+
 export const AppLoggerModule = LoggerModule.forRootAsync({
-  inject: [ConfigService],
-  useFactory: (config: ConfigService<AppConfig, true>) => {
+  providers: [{ provide: LogDestination, useValue: null }],
+  inject: [ConfigService, LogDestination],
+  useFactory: (config: ConfigService<AppConfig, true>, destination: LogDestination | null) => {
     const { logLevel } = config.get('app', { infer: true });
-    return {
-      pinoHttp: {
-        level: logLevel,
-        genReqId: (req, res) => assignRequestId(req as WithId, res),
-        redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
-        // Only what an operator needs per request; headers stay out of the logs entirely.
-        serializers: {
-          req: (req: { id?: string; method?: string; url?: string }) => ({
-            id: req.id,
-            method: req.method,
-            url: req.url,
-          }),
-          res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-        },
-        customLogLevel: (_req, res, err) =>
-          err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-        // Health probes and scrapes would drown everything else.
-        autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+    const options: PinoHttpOptions = {
+      level: logLevel,
+      hooks: { streamWrite: secretScrubber(configuredSecrets(config)) },
+      genReqId: (req, res) => assignRequestId(req as WithId, res),
+      redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+      // Only what an operator needs per request; headers stay out of the logs entirely.
+      serializers: {
+        req: (req: { id?: string; method?: string; url?: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url,
+        }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      // Health probes and scrapes would drown everything else.
+      autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
     };
+    return { pinoHttp: destination ? [options, destination] : options };
   },
 });

@@ -63,6 +63,20 @@ export function isTransientStripeError(error: unknown): boolean {
   return status === 409 || status === 429 || status >= 500;
 }
 
+const CREDENTIAL = /\b((?:sk|rk)_(?:test|live)_|whsec_)[A-Za-z0-9_]+|\b(Bearer\s+)\S+/gi;
+
+/**
+ * Stripe's message is passed on to our client (422), so whatever credential it quotes is masked
+ * first, the way Stripe itself masks keys (`sk_test_****`): a proxy or a Stripe-compatible
+ * server that echoes the request it refused must not hand our secret key to an API caller.
+ */
+export function maskCredentials(text: string): string {
+  return text.replace(
+    CREDENTIAL,
+    (_, prefix?: string, bearer?: string) => `${prefix ?? bearer}****`,
+  );
+}
+
 /**
  * Maps what escaped the resilience policy to our domain errors. `DependencyUnavailable` (already
  * mapped by the policy) passes through; Stripe errors that are not transient become
@@ -79,10 +93,10 @@ export function toPaymentError(error: unknown): unknown {
   ) {
     return new DependencyUnavailable('stripe', 'failed', 60, error);
   }
-  return new PaymentProviderRejected(error.message, {
+  return new PaymentProviderRejected(maskCredentials(error.message), {
     stripeType: error.rawType ?? error.type,
     ...(error.code ? { stripeCode: error.code } : {}),
-    ...(error.param ? { param: error.param } : {}),
+    ...(error.param ? { param: maskCredentials(error.param) } : {}),
     ...(error.requestId ? { requestId: error.requestId } : {}),
   });
 }

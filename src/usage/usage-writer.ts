@@ -36,6 +36,8 @@ export class UsageWriter {
   private readonly logger = new Logger('UsageWriter');
   private readonly queue: Pending[] = [];
   private inFlight = 0;
+  /** customer + eventId of events in transactions under way: a later copy waits for them. */
+  private readonly inFlightKeys = new Set<string>();
   private scheduled = false;
   private extraItems: ExtraItems = () => [];
   private readonly onAccepted: ((events: UsageEvent[]) => void | Promise<void>)[] = [];
@@ -71,10 +73,13 @@ export class UsageWriter {
       this.scheduled = false;
       while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
         const chunk = this.takeChunk();
+        // Everything queued waits for an earlier copy still in flight; its completion reschedules.
+        if (chunk.length === 0) break;
         this.inFlight++;
         void this.commit(chunk)
           .catch((error: unknown) => this.fail(chunk, error))
           .finally(() => {
+            for (const p of chunk) this.inFlightKeys.delete(eventKey(p.event));
             this.inFlight--;
             if (this.queue.length > 0) this.schedule();
           });
@@ -96,17 +101,18 @@ export class UsageWriter {
     let items = 0;
     for (let i = 0; i < this.queue.length && items < MAX_TRANSACTION_ITEMS;) {
       const p = this.queue[i];
-      const key = `${p.event.customerId}\u0000${p.event.eventId}`;
+      const key = eventKey(p.event);
       const dayKey = `${p.event.customerId}\u0000${p.event.day}`;
       const periodKey = needsOpenPeriodCheck(p.event, now)
         ? `${p.event.customerId}\u0000${p.event.period}`
         : undefined;
       const cost = 1 + (days.has(dayKey) ? 0 : 1) + (periodKey && !periods.has(periodKey) ? 1 : 0);
-      if (keys.has(key) || items + cost > MAX_TRANSACTION_ITEMS) {
+      if (keys.has(key) || this.inFlightKeys.has(key) || items + cost > MAX_TRANSACTION_ITEMS) {
         i++;
         continue;
       }
       keys.add(key);
+      this.inFlightKeys.add(key);
       days.add(dayKey);
       if (periodKey) periods.add(periodKey);
       items += cost;
@@ -210,6 +216,8 @@ export class UsageWriter {
       p.resolve({ eventId: p.event.eventId, status: 'rejected', error: toError(error) });
   }
 }
+
+const eventKey = (event: UsageEvent) => `${event.customerId}\u0000${event.eventId}`;
 
 /** Builds the transaction's content: events, merged day totals, and open-period checks. */
 function buildWrite(pending: Pending[], now: number): UsageWrite {

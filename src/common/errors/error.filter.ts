@@ -17,6 +17,21 @@ interface Mapped {
   retryAfter?: number;
 }
 
+/**
+ * A client error raised by the HTTP stack below Nest (body-parser, raw-body, the router), in the
+ * `http-errors` convention: a 4xx `status` and `expose: true` (its message is meant for the
+ * client). body-parser raises one without a `type` when a `Content-Encoding` body does not
+ * inflate (e.g. `gzip` over plain JSON), which `bodyParserErrors` does not recognise.
+ */
+function clientHttpError(exception: unknown): { status: number; message: string } | undefined {
+  if (typeof exception !== 'object' || exception === null) return undefined;
+  const e = exception as { status?: unknown; expose?: unknown; message?: unknown };
+  if (typeof e.status !== 'number' || e.status < 400 || e.status > 499 || e.expose !== true) {
+    return undefined;
+  }
+  return { status: e.status, message: typeof e.message === 'string' ? e.message : '' };
+}
+
 function mapException(exception: unknown): Mapped {
   if (exception instanceof DomainError) {
     return {
@@ -37,6 +52,17 @@ function mapException(exception: unknown): Mapped {
     const message =
       typeof raw === 'string' ? raw : Array.isArray(raw) ? raw.join('; ') : exception.message;
     return { body: { statusCode: status, error: CODE_BY_STATUS[status] ?? 'ERROR', message } };
+  }
+  const clientError = clientHttpError(exception);
+  if (clientError) {
+    const { status, message } = clientError;
+    return {
+      body: {
+        statusCode: status,
+        error: CODE_BY_STATUS[status] ?? 'BAD_REQUEST',
+        message: message || 'The request could not be read',
+      },
+    };
   }
   if (isStoreUnavailable(exception)) {
     return {

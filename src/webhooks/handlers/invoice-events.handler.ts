@@ -1,5 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidInvoiceTransition, InvoiceNotFound } from '../../billing/invoice.errors';
+import {
+  InvalidInvoiceTransition,
+  InvoiceNotFound,
+  PeriodNotEnded,
+} from '../../billing/invoice.errors';
 import type { Invoice, ProviderInvoiceUpdate } from '../../billing/invoice.model';
 import { InvoicesService } from '../../billing/invoices.service';
 import { formatMoney, fromMinorUnits, isKnownCurrency } from '../../common/money';
@@ -114,7 +118,20 @@ export class InvoiceEventsHandler {
     if (!('invoice' in target)) return target;
     const { invoice } = target;
     const changes: string[] = [];
-    const early = await act(target, changes);
+    let early: HandlerOutcome | void;
+    try {
+      early = await act(target, changes);
+    } catch (error) {
+      // We push invoices to Stripe only after their period ended, so Stripe cannot really be
+      // reporting on a draft of a running period: not ours to act on (and not worth a retry).
+      if (error instanceof PeriodNotEnded) {
+        return ignored(`invoice ${invoice.id} is a draft of a period that has not ended`, {
+          invoiceId: invoice.id,
+          customerId: invoice.customerId,
+        });
+      }
+      throw error;
+    }
     return early ?? processed({ invoiceId: invoice.id, customerId: invoice.customerId, changes });
   }
 

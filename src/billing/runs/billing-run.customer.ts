@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '../../common/errors/domain-error';
+import { isStoreUnavailable } from '../../common/errors/store-errors';
+import type { Customer } from '../../customers/customer.model';
+import { InvalidInvoiceTransition } from '../invoice.errors';
+import type { Invoice } from '../invoice.model';
+import { InvoicesService } from '../invoices.service';
+import type { CustomerRunStatus } from './billing-run.model';
+
+export interface CustomerOutcome {
+  status: CustomerRunStatus;
+  invoiceId?: string;
+  reason?: string;
+  error?: { code: string; message: string };
+}
+
+const MAX_MESSAGE = 300;
+
+/** A failure as the run reports it: our domain code and message, never internals of a bug. */
+export function describeFailure(error: unknown): { code: string; message: string } {
+  if (error instanceof DomainError) {
+    return { code: error.code, message: error.message.slice(0, MAX_MESSAGE) };
+  }
+  if (isStoreUnavailable(error)) {
+    return { code: 'STORE_UNAVAILABLE', message: 'The data store is unavailable' };
+  }
+  return { code: 'INTERNAL_ERROR', message: 'An unexpected error occurred (see the logs)' };
+}
+
+/**
+ * Bills one customer for a closed period: creates the invoice (or finds the one that exists:
+ * the id is the natural key, so this never makes a second one) and finalizes it if it is still
+ * a draft. An invoice that is already past draft counts as done, whoever finalized it.
+ */
+@Injectable()
+export class CustomerBiller {
+  constructor(private readonly invoices: InvoicesService) {}
+
+  async bill(customer: Customer, period: string): Promise<CustomerOutcome> {
+    if (customer.status === 'archived') return { status: 'skipped', reason: 'archived' };
+    const { invoice } = await this.invoices.create(customer.id, period);
+    const final = invoice.status === 'draft' ? await this.finalize(invoice) : invoice;
+    return { status: 'invoiced', invoiceId: final.id };
+  }
+
+  private async finalize(draft: Invoice): Promise<Invoice> {
+    try {
+      return await this.invoices.finalize(draft.id);
+    } catch (error) {
+      // Finalized (or voided) by someone else between our read and our write: done, not failed.
+      if (error instanceof InvalidInvoiceTransition) {
+        const current = await this.invoices.get(draft.id);
+        if (current.status !== 'draft') return current;
+      }
+      throw error;
+    }
+  }
+}

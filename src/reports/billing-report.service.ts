@@ -1,0 +1,214 @@
+import { Injectable } from '@nestjs/common';
+import { invoiceIdFor, type Invoice, type InvoiceStatus } from '../billing/invoice.model';
+import { InvoicesRepository } from '../billing/invoices.repository';
+import { Dec, type Decimal, formatMoney, maxDecimal, ZERO } from '../common/money';
+import { Clock } from '../common/time/clock';
+import { parsePeriod, periodOf, previousPeriod } from '../common/time/period';
+import type { Customer } from '../customers/customer.model';
+import { CustomersService } from '../customers/customers.service';
+import type { CsvColumn } from './csv';
+import { mapInOrder, readAhead } from './in-order';
+
+export type ReportInvoiceStatus = InvoiceStatus | 'none';
+
+/** One customer's standing for the period; amounts in major units of `currency`. */
+export interface BillingReportRow {
+  customerId: string;
+  customerName: string;
+  customerStatus: string;
+  currency: string;
+  invoiceId: string | null;
+  invoiceNumber: string | null;
+  status: ReportInvoiceStatus;
+  total: string;
+  amountPaid: string;
+  outstanding: string;
+}
+
+export interface StatusTotals {
+  invoices: number;
+  total: string;
+  amountPaid: string;
+  outstanding: string;
+}
+
+/** Totals of one currency: amounts in different currencies are never added together. */
+export interface CurrencyTotals extends StatusTotals {
+  currency: string;
+  byStatus: Record<InvoiceStatus, StatusTotals>;
+}
+
+export interface BillingReportJson {
+  period: string;
+  customers: number;
+  customersWithoutInvoice: number;
+  totals: CurrencyTotals[];
+  rows: BillingReportRow[];
+}
+
+const STATUSES: InvoiceStatus[] = ['draft', 'open', 'paid', 'void', 'uncollectible'];
+const PAGE_SIZE = 500;
+/** BatchGetItem takes 100 keys; a page's batches run a few at a time. */
+const BATCH = 100;
+const CONCURRENCY = 5;
+
+/**
+ * What a customer has paid and still owes on an invoice. A paid invoice is settled in full; an
+ * open one may be partly paid; an uncollectible one is still owed (written off, not forgiven, as
+ * in Stripe). Drafts are not billed yet and void invoices are not owed.
+ */
+function amounts(invoice: Invoice): { paid: Decimal; outstanding: Decimal } {
+  const total = new Dec(invoice.total);
+  const paidSoFar = new Dec(invoice.amountPaid || '0');
+  switch (invoice.status) {
+    case 'paid':
+      return { paid: maxDecimal(total, paidSoFar), outstanding: ZERO };
+    case 'open':
+    case 'uncollectible':
+      return { paid: paidSoFar, outstanding: maxDecimal(ZERO, total.minus(paidSoFar)) };
+    default:
+      return { paid: ZERO, outstanding: ZERO };
+  }
+}
+
+interface Sum {
+  invoices: number;
+  total: Decimal;
+  paid: Decimal;
+  outstanding: Decimal;
+}
+
+const emptySum = (): Sum => ({ invoices: 0, total: ZERO, paid: ZERO, outstanding: ZERO });
+
+/**
+ * The billing report of a period: one row per customer with its invoice (read by key, since
+ * invoice ids are `inv_<customer>_<period>`, 100 per BatchGetItem), and totals by currency and
+ * status. Customers are read a page at a time, so rows can be streamed for any number of them.
+ */
+@Injectable()
+export class BillingReportService {
+  constructor(
+    private readonly customers: CustomersService,
+    private readonly invoices: InvoicesRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The period asked for, or the last one that ended. */
+  resolvePeriod(period?: string): string {
+    return period ? parsePeriod(period).id : previousPeriod(periodOf(this.clock.now())).id;
+  }
+
+  async *rows(period: string): AsyncGenerator<BillingReportRow> {
+    for await (const page of readAhead((cursor) => this.customers.list(PAGE_SIZE, cursor))) {
+      const byCustomer = await this.invoicesOf(page.customers, period);
+      for (const customer of page.customers) yield this.row(customer, byCustomer.get(customer.id));
+    }
+  }
+
+  async json(period: string): Promise<BillingReportJson> {
+    const rows: BillingReportRow[] = [];
+    const sums = new Map<string, { all: Sum; byStatus: Map<InvoiceStatus, Sum> }>();
+    for await (const row of this.rows(period)) {
+      rows.push(row);
+      if (row.status === 'none') continue;
+      const currency = sums.get(row.currency) ?? {
+        all: emptySum(),
+        byStatus: new Map<InvoiceStatus, Sum>(),
+      };
+      sums.set(row.currency, currency);
+      for (const sum of [currency.all, this.sumFor(currency.byStatus, row.status)]) {
+        sum.invoices += 1;
+        sum.total = sum.total.plus(row.total);
+        sum.paid = sum.paid.plus(row.amountPaid);
+        sum.outstanding = sum.outstanding.plus(row.outstanding);
+      }
+    }
+    const format = (sum: Sum, currency: string): StatusTotals => ({
+      invoices: sum.invoices,
+      total: formatMoney(sum.total, currency),
+      amountPaid: formatMoney(sum.paid, currency),
+      outstanding: formatMoney(sum.outstanding, currency),
+    });
+    const totals = [...sums.keys()].sort().map((currency) => {
+      const { all, byStatus } = sums.get(currency)!;
+      return {
+        currency,
+        ...format(all, currency),
+        byStatus: Object.fromEntries(
+          STATUSES.map((s) => [s, format(byStatus.get(s) ?? emptySum(), currency)]),
+        ) as Record<InvoiceStatus, StatusTotals>,
+      };
+    });
+    return {
+      period,
+      customers: rows.length,
+      customersWithoutInvoice: rows.filter((r) => r.status === 'none').length,
+      totals,
+      rows,
+    };
+  }
+
+  readonly columns: CsvColumn<BillingReportRow>[] = [
+    { key: 'customerId', header: 'customer_id' },
+    { key: 'customerName', header: 'customer_name' },
+    { key: 'customerStatus', header: 'customer_status' },
+    { key: 'currency', header: 'currency' },
+    { key: 'invoiceId', header: 'invoice_id' },
+    { key: 'invoiceNumber', header: 'invoice_number' },
+    { key: 'status', header: 'invoice_status' },
+    { key: 'total', header: 'total' },
+    { key: 'amountPaid', header: 'amount_paid' },
+    { key: 'outstanding', header: 'outstanding' },
+  ];
+
+  filename(period: string): string {
+    return `billing-${period}.csv`;
+  }
+
+  private async invoicesOf(customers: Customer[], period: string): Promise<Map<string, Invoice>> {
+    const ids = customers.map((c) => invoiceIdFor(c.id, period));
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += BATCH) chunks.push(ids.slice(i, i + BATCH));
+    const found = await mapInOrder(chunks, CONCURRENCY, (chunk) => this.invoices.getMany(chunk));
+    return new Map(found.flat().map((invoice) => [invoice.customerId, invoice]));
+  }
+
+  private row(customer: Customer, invoice: Invoice | undefined): BillingReportRow {
+    const base = {
+      customerId: customer.id,
+      customerName: customer.name,
+      customerStatus: customer.status,
+    };
+    if (!invoice) {
+      const zero = formatMoney(ZERO, customer.currency);
+      return {
+        ...base,
+        currency: customer.currency,
+        invoiceId: null,
+        invoiceNumber: null,
+        status: 'none',
+        total: zero,
+        amountPaid: zero,
+        outstanding: zero,
+      };
+    }
+    const { paid, outstanding } = amounts(invoice);
+    const money = (d: Decimal) => formatMoney(d, invoice.currency);
+    return {
+      ...base,
+      currency: invoice.currency,
+      invoiceId: invoice.id,
+      invoiceNumber: invoice.number,
+      status: invoice.status,
+      total: money(new Dec(invoice.total)),
+      amountPaid: money(paid),
+      outstanding: money(outstanding),
+    };
+  }
+
+  private sumFor(byStatus: Map<InvoiceStatus, Sum>, status: InvoiceStatus): Sum {
+    const sum = byStatus.get(status) ?? emptySum();
+    byStatus.set(status, sum);
+    return sum;
+  }
+}
