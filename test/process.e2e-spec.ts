@@ -54,14 +54,35 @@ describe('Service process (e2e)', () => {
         body: JSON.stringify({ id: 'durable', email: 'd@example.test', name: 'D', planId: 'free' }),
       });
       expect(created.status).toBe(201);
+      // SIGTERM while a large batch is in flight: the request still completes, then the process
+      // drains (event relay flushed, embedded store stopped) and exits 0 within 10 s.
+      const inFlight = fetch(`${base}/v1/usage/batch`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          events: Array.from({ length: 500 }, (_, i) => ({
+            customerId: 'durable',
+            endpoint: '/api/x',
+            eventId: `drain-${i}`,
+          })),
+        }),
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      const stopping = Date.now();
       first.child.kill('SIGTERM');
+      const drained = await inFlight;
+      expect(drained.status).toBe(200);
+      expect(((await drained.json()) as { accepted: number }).accepted).toBe(500);
       expect(await first.exited).toBe(0);
+      expect(Date.now() - stopping).toBeLessThan(10_000);
 
       const second = spawnApp(env);
       await waitForHttp(`${base}/health/ready`, 60_000, second);
       const fetched = await fetch(`${base}/v1/customers/durable`, { headers });
       expect(fetched.status).toBe(200);
       expect(((await fetched.json()) as { planId: string }).planId).toBe('free');
+      const usage = await fetch(`${base}/v1/customers/durable/usage`, { headers });
+      expect(((await usage.json()) as { events: number }).events).toBe(500);
       second.child.kill('SIGTERM');
       expect(await second.exited).toBe(0);
     } finally {
