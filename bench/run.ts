@@ -1,5 +1,6 @@
 import { startBenchApp } from './lib/app-process';
 import { formatRows, type Row } from './lib/report';
+import { benchBillingRuns } from './billing-run.bench';
 import { benchUsage } from './usage.bench';
 
 /**
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   } finally {
     await app.stop();
   }
+  // Billing runs start apps of their own (1,000 and 10,000 customers each need a fresh table).
+  rows.push(...(await benchBillingRuns()));
   console.log(`\n${formatRows(rows)}\n`);
   const failures = rows.reduce((sum, r) => sum + (r.failures ?? 0), 0);
   if (failures > 0) console.log(`${failures} requests failed during the run`);
