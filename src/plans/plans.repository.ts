@@ -1,7 +1,8 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
 import { DynamoDatabase } from '../database/dynamo-database';
+import { queryAll } from '../database/query-all';
 import type { TransactItem } from '../database/transact-item';
 import { GSI1, Keys } from '../database/keys';
 import type { PlanVersion } from './plan.model';
@@ -91,44 +92,28 @@ export class PlansRepository {
 
   /** Every version of a plan, oldest first. Plans have few versions, so one paginated query. */
   async listVersions(planId: string): Promise<PlanVersion[]> {
-    const versions: PlanVersion[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.doc.send(
-        new QueryCommand({
-          TableName: this.db.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': Keys.planHead(planId).pk,
-            ':prefix': Keys.planVersionPrefix,
-          },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      versions.push(...(page.Items ?? []).map(toVersion));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const items = await queryAll(this.db.doc, {
+      TableName: this.db.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': Keys.planHead(planId).pk,
+        ':prefix': Keys.planVersionPrefix,
+      },
+    });
+    const versions: PlanVersion[] = items.map(toVersion);
     return versions;
   }
 
   /** Ids of all plans, ordered by id. */
   async listPlanIds(): Promise<string[]> {
-    const ids: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.doc.send(
-        new QueryCommand({
-          TableName: this.db.table,
-          IndexName: GSI1,
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': Keys.planListPartition },
-          ProjectionExpression: 'planId',
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      ids.push(...(page.Items ?? []).map((i) => i.planId as string));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const items = await queryAll(this.db.doc, {
+      TableName: this.db.table,
+      IndexName: GSI1,
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': Keys.planListPartition },
+      ProjectionExpression: 'planId',
+    });
+    const ids: string[] = items.map((i) => i.planId as string);
     return ids;
   }
 }

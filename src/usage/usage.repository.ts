@@ -2,12 +2,12 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
   NumberValue,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
 import { DynamoDatabase } from '../database/dynamo-database';
+import { queryAll } from '../database/query-all';
 import type { TransactItem } from '../database/transact-item';
 import { GSI1, Keys } from '../database/keys';
 import type { UsageEvent, UsageTotals } from './usage.model';
@@ -161,57 +161,42 @@ export class UsageRepository {
 
   /** Day totals for whole days `fromDay`..`toDay` inclusive: at most one item per day. */
   async getDays(customerId: string, fromDay: string, toDay: string): Promise<DayRecord[]> {
-    const records: DayRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.exactDoc.send(
-        new QueryCommand({
-          TableName: this.db.table,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':pk': Keys.usageDay(customerId, fromDay).pk,
-            ':from': Keys.usageDay(customerId, fromDay).sk,
-            ':to': Keys.usageDay(customerId, toDay).sk,
-          },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      records.push(...(page.Items ?? []).map(toDayRecord));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const items = await queryAll(this.db.exactDoc, {
+      TableName: this.db.table,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': Keys.usageDay(customerId, fromDay).pk,
+        ':from': Keys.usageDay(customerId, fromDay).sk,
+        ':to': Keys.usageDay(customerId, toDay).sk,
+      },
+      ConsistentRead: true,
+    });
+    const records: DayRecord[] = items.map(toDayRecord);
     return records;
   }
 
   /** Raw events of one customer-day with `from <= timestamp < to` (for partial days). */
   async getEventsBetween(customerId: string, day: string, from: string, to: string) {
+    const items = await queryAll(this.db.doc, {
+      TableName: this.db.table,
+      IndexName: GSI1,
+      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': Keys.usageEventTimePartition(customerId, day),
+        ':from': from,
+        // Sort keys are `<timestamp>#<eventId>`; "#" sorts before any id character, so
+        // `<to>#` bounds the range just below events at exactly `to` (half-open).
+        ':to': `${to}#`,
+      },
+      ProjectionExpression: 'endpoint, quantity, #ts',
+      ExpressionAttributeNames: { '#ts': 'timestamp' },
+    });
     const events: { endpoint: string; quantity: string }[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.doc.send(
-        new QueryCommand({
-          TableName: this.db.table,
-          IndexName: GSI1,
-          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':pk': Keys.usageEventTimePartition(customerId, day),
-            ':from': from,
-            // Sort keys are `<timestamp>#<eventId>`; "#" sorts before any id character, so
-            // `<to>#` bounds the range just below events at exactly `to` (half-open).
-            ':to': `${to}#`,
-          },
-          ProjectionExpression: 'endpoint, quantity, #ts',
-          ExpressionAttributeNames: { '#ts': 'timestamp' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if ((item.timestamp as string) < to) {
-          events.push({ endpoint: item.endpoint as string, quantity: item.quantity as string });
-        }
+    for (const item of items) {
+      if ((item.timestamp as string) < to) {
+        events.push({ endpoint: item.endpoint as string, quantity: item.quantity as string });
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return events;
   }
 
