@@ -11,6 +11,7 @@ import { DynamoDatabase } from '../src/database/dynamo-database';
 import { Keys } from '../src/database/keys';
 import type { BillingEvent } from '../src/events/billing-event.model';
 import { EventsModule } from '../src/events/events.module';
+import { EventPublisher } from '../src/events/event-publisher';
 import { EventsOptions } from '../src/events/events.options';
 import type { OutboxItem } from '../src/events/outbox.model';
 import { OutboxRelay } from '../src/events/outbox.relay';
@@ -24,6 +25,7 @@ import { testConfig } from './support/test-app';
 /** Small timings so outages, backoff and the breaker play out in about a second. */
 const FAST = {
   pollIntervalMs: 20,
+  idlePollIntervalMs: 50,
   retryInitialMs: 20,
   retryMaxMs: 300,
   breakerThreshold: 3,
@@ -262,6 +264,75 @@ describe('Transactional outbox → EventBridge (e2e)', () => {
     expect(deliveredIds(fake)).toEqual(events.slice(4).map((e) => e.eventId));
   });
 
+  it('publishes a 100-event item with one claim and one delete, no per-call bookkeeping', async () => {
+    const h = await start(withBus(), { autoStart: false });
+    const events = usageEvents(h, 100);
+    await h.writer.write(events);
+    const record = jest.spyOn(h.repository, 'recordPublished');
+    const release = jest.spyOn(h.repository, 'release');
+
+    expect(await h.relay.flush(3000)).toBe(true);
+    expect(deliveredIds(fake)).toEqual(events.map((e) => e.eventId));
+    expect(fake.calls.filter((c) => c.status === 200)).toHaveLength(10);
+    expect(record).not.toHaveBeenCalled();
+    expect(release).not.toHaveBeenCalled();
+    expect(await outboxItems(h)).toEqual([]);
+  });
+
+  it('a slow item renews its lease at half-life, recording progress as it goes', async () => {
+    const h = await start(withBus(), { autoStart: false, leaseMs: 400 });
+    const events = usageEvents(h, 30);
+    await h.writer.write(events);
+    fake.setLatency(250);
+    const record = jest.spyOn(h.repository, 'recordPublished');
+
+    expect(await h.relay.flush(5000)).toBe(true);
+    expect(deliveredIds(fake)).toEqual(events.map((e) => e.eventId));
+    expect(record).toHaveBeenCalledTimes(2);
+    expect(record.mock.calls[0][2]).toEqual(events.slice(0, 10).map((e) => e.eventId));
+  });
+
+  it('an outage part-way through an item records what went out; only the rest is re-sent', async () => {
+    const h = await start(withBus(), { autoStart: false });
+    const events = usageEvents(h, 30);
+    await h.writer.write(events);
+    // EventBridge goes down after the first of the item's three PutEvents calls.
+    const publisher = h.moduleRef.get(EventPublisher);
+    const publish = publisher.publish.bind(publisher);
+    let calls = 0;
+    jest.spyOn(publisher, 'publish').mockImplementation((batch) => {
+      if (++calls === 2) fake.down();
+      return publish(batch);
+    });
+
+    expect(await h.relay.flush(300)).toBe(false);
+    const [item] = await outboxItems(h);
+    expect(item.claimedBy).toBeUndefined();
+    expect([...(item.published ?? [])].sort()).toEqual(
+      events
+        .slice(0, 10)
+        .map((e) => e.eventId)
+        .sort(),
+    );
+
+    fake.up();
+    expect(await h.relay.flush(5000)).toBe(true);
+    expect(deliveredIds(fake)).toEqual(events.map((e) => e.eventId));
+  });
+
+  it('an idle relay polls rarely, and at once at the busy pace when this instance stores events', async () => {
+    const h = await start(withBus(), { pollIntervalMs: 20, idlePollIntervalMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 200)); // the first pass (at start) found nothing
+    const list = jest.spyOn(h.repository, 'listShard');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(list).not.toHaveBeenCalled(); // idle: no second pass yet
+
+    const events = usageEvents(h, 3);
+    await commit(h, 'hinted', events);
+    await fake.waitForEntries(3, 3000);
+    expect(deliveredIds(fake)).toEqual(events.map((e) => e.eventId));
+  });
+
   it('an event EventBridge keeps refusing waits (never dropped) without holding up the others', async () => {
     const h = await start(withBus());
     fake.failEntries((e) => (e.detail as { poison?: boolean }).poison === true, 'InvalidArgument');
@@ -360,7 +431,7 @@ describe('Transactional outbox → EventBridge (e2e)', () => {
 
   it('shutdown flushes what is pending before the database closes', async () => {
     // A long idle interval: the relay is asleep when the events arrive, so only the flush sends them.
-    const h = await startEvents(withBus(), { pollIntervalMs: 60_000 });
+    const h = await startEvents(withBus(), { pollIntervalMs: 60_000, idlePollIntervalMs: 60_000 });
     const events = usageEvents(h, 12);
     await commit(h, 'before-shutdown', events);
 

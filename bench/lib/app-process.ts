@@ -17,7 +17,12 @@ export interface BenchApp {
  */
 export async function startBenchApp(env: Record<string, string> = {}): Promise<BenchApp> {
   const [port, storePort] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, [resolve(__dirname, '../../dist/main.js')], {
+  // BENCH_APP_DIST: another build output (e.g. to compare two builds without rebuilding dist/).
+  // BENCH_APP_NODE_ARGS: extra node flags for the app, e.g. `--cpu-prof --cpu-prof-dir=prof`.
+  const dist = process.env.BENCH_APP_DIST ?? 'dist';
+  const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const main = resolve(__dirname, '../..', dist, 'main.js');
+  const child = spawn(process.execPath, [...nodeArgs, main], {
     cwd: resolve(__dirname, '../..'),
     env: {
       PATH: process.env.PATH ?? '',

@@ -6,8 +6,17 @@
 export class EventsOptions {
   /** Start the relay on application bootstrap (tests may drive it with `flush()` instead). */
   autoStart = true;
-  /** Pause between polls when the last poll found nothing to publish. */
+  /**
+   * Pause between polls while events are flowing: the last poll published something, or this
+   * instance stored events within the last second (the writer tells the relay). Events written
+   * meanwhile wait at most this long, and a busy outbox is read in passes of many items.
+   */
   pollIntervalMs = 250;
+  /**
+   * Pause between polls when nothing is flowing. Only events written by other instances (whose
+   * own relay died) wait this long; each poll reads every shard, so this is the idle cost.
+   */
+  idlePollIntervalMs = 2_000;
   /** Outbox items claimed per shard per poll, so one busy shard cannot starve the others. */
   itemsPerShardPerPoll = 25;
   /**

@@ -7,9 +7,14 @@ export const OUTBOX_ITEM_TYPE = 'OutboxBatch';
  * One committed change's events, waiting to be published. Key: `OUTBOX#<shard>` /
  * `<createdAt>#<id>` (Keys.outbox), so each shard reads in order of creation.
  *
+ * Stored with the events as one JSON string (`payload`, see `StoredOutboxItem`): a string is far
+ * cheaper for DynamoDB and the SDK to write and read back than a list of nested maps, and it is
+ * byte for byte what will be sent.
+ *
  * Lifecycle: written with the change (attempts 0, no claim) → claimed by one relay
- * (`claimedBy`, `claimUntil` = lease end, epoch ms) → `published` grows by the eventIds
- * EventBridge confirmed, after every PutEvents call → deleted once every event is confirmed.
+ * (`claimedBy`, `claimUntil` = lease end, epoch ms) → deleted once every event is confirmed.
+ * An item left unfinished (outage, refused entries, a long item renewing its lease) records in
+ * `published` the eventIds EventBridge already confirmed, so they are not sent again.
  * A failed item is released (`claimedBy` removed); when its entries keep failing, `claimUntil`
  * is set without an owner, which makes every relay leave it alone until then (per-item backoff).
  */
@@ -29,6 +34,15 @@ export interface OutboxItem {
   lastError?: string;
 }
 
+/** The item as written to the table: `events` travel as their JSON text. */
+export interface StoredOutboxItem extends Omit<OutboxItem, 'events'> {
+  payload: string;
+}
+
+export function fromStoredOutboxItem({ payload, ...item }: StoredOutboxItem): OutboxItem {
+  return { ...item, events: JSON.parse(payload) as BillingEvent[] };
+}
+
 /** One element of a caller's `TransactWriteCommand` `TransactItems`. */
 export type TransactWriteItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -43,8 +57,9 @@ export const OUTBOX_ITEM_BUDGET_BYTES = Math.floor(DYNAMODB_ITEM_LIMIT_BYTES * 0
 export const PUBLISHED_BYTES_PER_EVENT = 40;
 export const BOOKKEEPING_BYTES = 2 * 1024;
 
-export function estimatedOutboxItemBytes(item: OutboxItem): number {
+export function estimatedOutboxItemBytes({ payload, ...item }: StoredOutboxItem): number {
   return (
+    Buffer.byteLength(payload, 'utf8') +
     Buffer.byteLength(JSON.stringify(item), 'utf8') +
     item.eventCount * PUBLISHED_BYTES_PER_EVENT +
     BOOKKEEPING_BYTES

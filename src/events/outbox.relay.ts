@@ -10,17 +10,20 @@ import { ConfigService } from '@nestjs/config';
 import { ExponentialBackoff, type IBackoff } from 'cockatiel';
 import type { AppConfig } from '../config/configuration';
 import { Keys } from '../database/keys';
-import { type BillingEvent, batchesForPutEvents } from './billing-event.model';
+import { batchesForPutEvents } from './billing-event.model';
 import { EventPublisher, type FailedEntry, type PublisherStatus } from './event-publisher';
 import { EventsOptions } from './events.options';
 import { type Backlog, OutboxMetrics } from './outbox.metrics';
 import type { OutboxItem } from './outbox.model';
 import { OutboxRepository } from './outbox.repository';
+import { OutboxWriter } from './outbox.writer';
 
 /** What one pass over the shards achieved; drives the next pause. */
 interface PassResult {
   /** Events confirmed during the pass. */
   published: number;
+  /** Some shard held more claimable items than one pass takes: poll again at once. */
+  more: boolean;
   /** Items seen but not finished: held by another relay, waiting out a backoff, or not reached. */
   remaining: number;
   /** EventBridge or DynamoDB failed: the pass stopped early and the relay backs off. */
@@ -36,6 +39,9 @@ export interface RelayStatus {
   publisher: PublisherStatus;
   consecutiveFailures: number;
 }
+
+/** How long after this instance stored events the relay keeps polling at the busy pace. */
+const EXPECTING_MS = 1_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
@@ -67,6 +73,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
+  /** Shortens an idle pause to the busy interval (events were just stored). */
+  private hurry?: () => void;
+  /** Until then this instance expects events (it stored some recently): poll at the busy pace. */
+  private expectingUntil = 0;
   /** Passes run one at a time (loop and flush share it), so this relay never races itself. */
   private passes: Promise<unknown> = Promise.resolve();
 
@@ -75,8 +85,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly publisher: EventPublisher,
     private readonly metrics: OutboxMetrics,
     private readonly options: EventsOptions,
+    writer: OutboxWriter,
     config: ConfigService<AppConfig, true>,
   ) {
+    writer.onStored(() => this.expectEvents());
     // Disabled publishing stores nothing (OutboxWriter), so there is nothing to relay either.
     this.enabled = config.get('events', { infer: true }).publishingEnabled;
     this.backoff = new ExponentialBackoff({
@@ -130,7 +142,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       if (!pass.failed && pass.remaining === 0) return true;
       const left = deadline - Date.now();
       if (left <= 0) return false;
-      await sleep(Math.min(left, this.pauseAfter(pass)));
+      const pause = this.pauseAfter(pass);
+      await sleep(
+        Math.min(left, pass.failed ? pause : Math.min(pause, this.options.pollIntervalMs)),
+      );
     }
   }
 
@@ -165,26 +180,52 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     while (this.running) {
       const pass = await this.runPass();
       if (!this.running) break;
-      const pause = this.pauseAfter(pass);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pause).unref();
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
+      await this.pause(this.pauseAfter(pass));
     }
   }
 
-  /** No pause while there is work; the idle interval when there is none; backoff after errors. */
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let dueAt = Date.now() + ms;
+      const done = () => {
+        this.wake = this.hurry = undefined;
+        resolve();
+      };
+      let timer = setTimeout(done, ms).unref();
+      this.wake = () => {
+        clearTimeout(timer);
+        done();
+      };
+      this.hurry = () => {
+        const soon = Date.now() + this.options.pollIntervalMs;
+        if (dueAt <= soon) return;
+        clearTimeout(timer);
+        dueAt = soon;
+        timer = setTimeout(done, this.options.pollIntervalMs).unref();
+      };
+    });
+  }
+
+  /** Events were handed out for storing: they commit any moment, so poll at the busy pace. */
+  private expectEvents(): void {
+    this.expectingUntil = Date.now() + EXPECTING_MS;
+    this.hurry?.();
+  }
+
+  /**
+   * None while a shard has more than one pass takes; the busy interval while events flow (so
+   * a busy outbox is read in passes of many items, not one query per item); the idle interval
+   * otherwise; backoff after errors.
+   */
   private pauseAfter(pass: PassResult): number {
     if (pass.failed) {
       this.failureDelay = this.failureDelay?.next(undefined) ?? this.backoff.next();
       return this.failureDelay.duration;
     }
     this.failureDelay = undefined;
-    return pass.published > 0 ? 0 : this.options.pollIntervalMs;
+    if (pass.more) return 0;
+    const flowing = pass.published > 0 || Date.now() < this.expectingUntil;
+    return flowing ? this.options.pollIntervalMs : this.options.idlePollIntervalMs;
   }
 
   private runPass(): Promise<PassResult> {
@@ -194,7 +235,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private async pass(): Promise<PassResult> {
-    const result: PassResult = { published: 0, remaining: 0, failed: false };
+    const result: PassResult = { published: 0, more: false, remaining: 0, failed: false };
     // Shards are worked in parallel: throughput scales with them, and a slow or failing item
     // holds up only its own shard. allSettled, so no shard is still running when the pass ends.
     const shards = await Promise.allSettled(
@@ -224,6 +265,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         if (result.failed) return; // another shard hit an outage: stop hammering
         if (claimed >= this.options.itemsPerShardPerPoll) {
           result.remaining += 1;
+          result.more = true;
           return;
         }
         const now = Date.now();
@@ -246,9 +288,19 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     } while (start);
   }
 
-  /** Sends the item's unconfirmed events; retries only the entries EventBridge refused. */
+  /**
+   * Sends the item's unconfirmed events; retries only the entries EventBridge refused.
+   *
+   * Progress is written once per item, not after every PutEvents call: a finished item is simply
+   * deleted, and an unfinished one (outage, refused entries) records what went out together with
+   * its release. The price is at-least-once in a wider window: a relay that crashes part-way
+   * through an item re-sends that item's already-sent events (at most 100). A long-running item
+   * records its progress when it renews its lease, at half the lease.
+   */
   private async publishItem(item: OutboxItem, result: PassResult): Promise<ItemOutcome> {
     const confirmed = new Set(item.published ?? []);
+    const lease = { until: item.claimUntil ?? Date.now() + this.options.leaseMs };
+    let unrecorded: string[] = [];
     let entryRetry: IBackoff<unknown> | undefined;
     for (let attempt = 0; ; attempt += 1) {
       const pending = item.events.filter((e) => !confirmed.has(e.eventId));
@@ -261,7 +313,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         } catch (error) {
           // The call as a whole failed (outage, timeout, breaker open): give the item back at
           // once (any relay may retry it after its own backoff) and end this pass.
-          await this.repository.release(item, this.instanceId, errorText(error));
+          await this.release(item, unrecorded, errorText(error));
           this.logger.warn(
             `EventBridge unavailable, ${pending.length} events wait: ${errorText(error)}`,
           );
@@ -270,28 +322,48 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         const failedIds = new Set(failed.map((f) => f.eventId));
         const sent = batch.filter((e) => !failedIds.has(e.eventId));
         refused.push(...failed);
-        sent.forEach((e) => confirmed.add(e.eventId));
+        for (const e of sent) {
+          confirmed.add(e.eventId);
+          unrecorded.push(e.eventId);
+        }
         this.metrics.countPublished(sent);
         result.published += sent.length;
         if (confirmed.size === item.events.length) return this.finish(item, confirmed);
-        if (!(await this.record(item, sent))) return 'lost';
+        if (Date.now() > lease.until - this.options.leaseMs / 2) {
+          if (!(await this.renew(item, unrecorded, lease))) return 'lost';
+          unrecorded = [];
+        }
       }
-      if (attempt >= this.options.maxEntryRetries) return this.defer(item, refused);
+      if (attempt >= this.options.maxEntryRetries) return this.defer(item, refused, unrecorded);
       entryRetry = entryRetry?.next(undefined) ?? this.backoff.next();
       await sleep(entryRetry.duration);
     }
   }
 
-  /** Records confirmed events and renews the lease; false once another relay owns the item. */
-  private async record(item: OutboxItem, sent: BillingEvent[]): Promise<boolean> {
-    const ids = sent.map((e) => e.eventId);
-    const leaseUntil = Date.now() + this.options.leaseMs;
-    if (await this.repository.recordPublished(item, this.instanceId, ids, leaseUntil)) return true;
-    // Our lease ran out and another relay took the item; it re-sends what it has not seen
-    // recorded (the at-least-once duplicate). Tell it what went out, then leave it alone.
+  /**
+   * Records confirmed events and extends the lease; false once another relay owns the item
+   * (our lease ran out and it took over). That relay re-sends what it has not seen recorded
+   * (the at-least-once duplicate), so we tell it what went out, then leave the item alone.
+   */
+  private async renew(item: OutboxItem, ids: string[], lease: { until: number }) {
+    const until = Date.now() + this.options.leaseMs;
+    if (await this.repository.recordPublished(item, this.instanceId, ids, until)) {
+      lease.until = until;
+      return true;
+    }
     await this.repository.recordPublishedUnowned(item, ids);
     this.logger.warn(`lost the lease on outbox item ${item.sk} while publishing`);
     return false;
+  }
+
+  /** Gives the item back with what went out recorded, in one write; see `defer` for `retryAt`. */
+  private async release(item: OutboxItem, sent: string[], error: string, retryAtMs?: number) {
+    const released = await this.repository.release(item, this.instanceId, {
+      error,
+      published: sent,
+      retryAtMs,
+    });
+    if (!released) await this.repository.recordPublishedUnowned(item, sent);
   }
 
   private async finish(item: OutboxItem, confirmed: Set<string>): Promise<ItemOutcome> {
@@ -304,12 +376,16 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
    * Entries keep being refused one by one (throttling, or an event EventBridge will never
    * accept): the item waits out a growing backoff, so it neither blocks its shard nor is dropped.
    */
-  private async defer(item: OutboxItem, refused: FailedEntry[]): Promise<ItemOutcome> {
+  private async defer(
+    item: OutboxItem,
+    refused: FailedEntry[],
+    sent: string[],
+  ): Promise<ItemOutcome> {
     let delay = this.backoff.next();
     for (let i = 0; i < Math.min(item.attempts, 20); i += 1) delay = delay.next(undefined);
     const codes = [...new Set(refused.map((f) => f.code))].join(', ');
     const message = `${refused.length} entries refused (${codes}): ${refused[0]?.message ?? ''}`;
-    await this.repository.release(item, this.instanceId, message, Date.now() + delay.duration);
+    await this.release(item, sent, message, Date.now() + delay.duration);
     this.logger.warn(
       `outbox item ${item.sk}: ${message}; retry in ${Math.round(delay.duration)} ms (attempt ${item.attempts + 1})`,
     );

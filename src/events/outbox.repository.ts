@@ -9,7 +9,12 @@ import {
 import { Injectable } from '@nestjs/common';
 import { DynamoDatabase } from '../database/dynamo-database';
 import { Keys, type TableKey } from '../database/keys';
-import type { OutboxItem, TransactWriteItem } from './outbox.model';
+import {
+  type OutboxItem,
+  type StoredOutboxItem,
+  type TransactWriteItem,
+  fromStoredOutboxItem,
+} from './outbox.model';
 
 const keyOf = (item: Pick<OutboxItem, 'pk' | 'sk'>): TableKey => ({ pk: item.pk, sk: item.sk });
 
@@ -44,7 +49,7 @@ export class OutboxRepository {
   constructor(private readonly db: DynamoDatabase) {}
 
   /** The Put a caller adds to its own transaction; fails the transaction only on a key clash. */
-  insertInTransaction(item: OutboxItem): TransactWriteItem {
+  insertInTransaction(item: StoredOutboxItem): TransactWriteItem {
     return {
       Put: {
         TableName: this.db.table,
@@ -54,7 +59,7 @@ export class OutboxRepository {
     };
   }
 
-  async insert(item: OutboxItem): Promise<void> {
+  async insert(item: StoredOutboxItem): Promise<void> {
     await this.db.doc.send(new PutCommand(this.insertInTransaction(item).Put!));
   }
 
@@ -76,7 +81,8 @@ export class OutboxRepository {
         ExclusiveStartKey: start,
       }),
     );
-    return { items: (page.Items ?? []) as OutboxItem[], next: page.LastEvaluatedKey };
+    const items = (page.Items ?? []) as StoredOutboxItem[];
+    return { items: items.map(fromStoredOutboxItem), next: page.LastEvaluatedKey };
   }
 
   /**
@@ -96,7 +102,7 @@ export class OutboxRepository {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return out.Attributes as OutboxItem;
+      return fromStoredOutboxItem(out.Attributes as StoredOutboxItem);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
@@ -160,25 +166,36 @@ export class OutboxRepository {
   }
 
   /**
-   * Gives an item back after a failure. With `retryAtMs`, no relay may claim it before then
-   * (per-item backoff); without, any relay may take it at its next poll.
+   * Gives an item back after a failure, recording the eventIds that did go out. With
+   * `retryAtMs`, no relay may claim it before then (per-item backoff); without, any relay may
+   * take it at its next poll. False when `owner` no longer holds it.
    */
-  async release(item: OutboxItem, owner: string, error: string, retryAtMs?: number) {
-    const retry = retryAtMs !== undefined;
+  async release(
+    item: OutboxItem,
+    owner: string,
+    outcome: { error: string; published?: string[]; retryAtMs?: number },
+  ) {
+    const retry = outcome.retryAtMs !== undefined;
+    const published = outcome.published ?? [];
+    const set = 'SET attempts = attempts + :one, lastError = :error';
     return conditional(
       this.db.doc.send(
         new UpdateCommand({
           TableName: this.db.table,
           Key: keyOf(item),
-          UpdateExpression: retry
-            ? 'SET attempts = attempts + :one, lastError = :error, claimUntil = :retryAt REMOVE claimedBy'
-            : 'SET attempts = attempts + :one, lastError = :error REMOVE claimedBy, claimUntil',
+          UpdateExpression: [
+            retry
+              ? `${set}, claimUntil = :retryAt REMOVE claimedBy`
+              : `${set} REMOVE claimedBy, claimUntil`,
+            published.length > 0 ? 'ADD published :ids' : '',
+          ].join(' '),
           ConditionExpression: 'claimedBy = :owner',
           ExpressionAttributeValues: {
             ':one': 1,
-            ':error': error.slice(0, 500),
+            ':error': outcome.error.slice(0, 500),
             ':owner': owner,
-            ...(retry ? { ':retryAt': retryAtMs } : {}),
+            ...(retry ? { ':retryAt': outcome.retryAtMs } : {}),
+            ...(published.length > 0 ? { ':ids': new Set(published) } : {}),
           },
         }),
       ),

@@ -3,8 +3,9 @@ import { RandomIdGenerator } from '../common/ids';
 import { SystemClock } from '../common/time/clock';
 import type { AppConfig } from '../config/configuration';
 import type { DynamoDatabase } from '../database/dynamo-database';
+import type { BillingEvent } from './billing-event.model';
 import { EventTooLarge, OutboxBatchTooLarge } from './events.errors';
-import { DYNAMODB_ITEM_LIMIT_BYTES, type OutboxItem } from './outbox.model';
+import { DYNAMODB_ITEM_LIMIT_BYTES, type StoredOutboxItem } from './outbox.model';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxWriter } from './outbox.writer';
 
@@ -31,10 +32,11 @@ describe('OutboxWriter', () => {
 
     expect(put?.TableName).toBe('billing');
     expect(put?.ConditionExpression).toBe('attribute_not_exists(pk)');
-    const item = put?.Item as OutboxItem;
+    const item = put?.Item as StoredOutboxItem;
     expect(item.pk).toMatch(/^OUTBOX#0[0-7]$/);
     expect(item.sk).toBe(`${item.createdAt}#${item.id}`);
-    expect(item).toMatchObject({ type: 'OutboxBatch', eventCount: 2, attempts: 0, events });
+    expect(item).toMatchObject({ type: 'OutboxBatch', eventCount: 2, attempts: 0 });
+    expect(JSON.parse(item.payload)).toEqual(events);
   });
 
   it('stores nothing when publishing is disabled or there are no events', () => {
@@ -60,8 +62,9 @@ describe('OutboxWriter', () => {
 
   it('stores exactly what will be sent (JSON), e.g. dates as ISO strings', () => {
     const at = new Date('2026-03-01T00:00:00Z');
-    const item = w.entryFor([usage('1', { at, skipped: undefined })])?.Put?.Item as OutboxItem;
-    expect(item.events[0].data).toEqual({
+    const item = w.entryFor([usage('1', { at, skipped: undefined })])?.Put
+      ?.Item as StoredOutboxItem;
+    expect((JSON.parse(item.payload) as BillingEvent[])[0].data).toEqual({
       endpoint: '/api/x',
       quantity: '1',
       at: at.toISOString(),

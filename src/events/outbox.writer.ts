@@ -16,7 +16,7 @@ import { EventTooLarge, OutboxBatchTooLarge } from './events.errors';
 import {
   OUTBOX_ITEM_BUDGET_BYTES,
   OUTBOX_ITEM_TYPE,
-  type OutboxItem,
+  type StoredOutboxItem,
   type TransactWriteItem,
   estimatedOutboxItemBytes,
 } from './outbox.model';
@@ -45,6 +45,7 @@ const KNOWN_TYPES = new Set<string>(BILLING_EVENT_TYPES);
 @Injectable()
 export class OutboxWriter {
   readonly enabled: boolean;
+  private readonly storedListeners: (() => void)[] = [];
 
   constructor(
     private readonly repository: OutboxRepository,
@@ -53,6 +54,11 @@ export class OutboxWriter {
     config: ConfigService<AppConfig, true>,
   ) {
     this.enabled = config.get('events', { infer: true }).publishingEnabled;
+  }
+
+  /** Called whenever events are handed out for storing (the relay polls sooner then). */
+  onStored(listener: () => void): void {
+    this.storedListeners.push(listener);
   }
 
   /** A new event with a fresh eventId; `occurredAt` defaults to now (the injected clock). */
@@ -81,41 +87,40 @@ export class OutboxWriter {
     if (item) await this.repository.insert(item);
   }
 
-  private newItem(events: readonly BillingEvent[]): OutboxItem | undefined {
+  private newItem(events: readonly BillingEvent[]): StoredOutboxItem | undefined {
     if (!this.enabled || events.length === 0) return undefined;
-    const normalised = events.map((e) => this.checked(e));
-    const ids = new Set(normalised.map((e) => e.eventId));
-    if (ids.size !== normalised.length) {
+    const ids = new Set(events.map((e) => e.eventId));
+    if (ids.size !== events.length) {
       throw new Error('OutboxWriter: the same eventId appears twice in one batch');
     }
+    // The stored payload is the events' JSON, so what is stored is exactly what will be sent
+    // (a Date in `data` becomes its ISO string; undefined fields vanish).
+    const payload = `[${events.map((e) => this.checked(e)).join(',')}]`;
     // Outbox timestamps and ids are the relay's bookkeeping (ordering, leases, backlog age), so
     // they use real time and random ids even when a test freezes the business clock or ids.
     const createdAt = new Date().toISOString();
     const id = randomUUID();
     const shard = randomInt(Keys.OUTBOX_SHARDS);
-    const item: OutboxItem = {
+    const item: StoredOutboxItem = {
       ...Keys.outbox(shard, createdAt, id),
       type: OUTBOX_ITEM_TYPE,
       id,
       shard,
       createdAt,
-      events: normalised,
-      eventCount: normalised.length,
+      payload,
+      eventCount: events.length,
       attempts: 0,
     };
     const bytes = estimatedOutboxItemBytes(item);
     if (bytes > OUTBOX_ITEM_BUDGET_BYTES) {
-      throw new OutboxBatchTooLarge(normalised.length, bytes, OUTBOX_ITEM_BUDGET_BYTES);
+      throw new OutboxBatchTooLarge(events.length, bytes, OUTBOX_ITEM_BUDGET_BYTES);
     }
+    for (const listener of this.storedListeners) listener();
     return item;
   }
 
-  /**
-   * Round-trips the event through JSON so what is stored is exactly what will be sent (a Date
-   * in `data` becomes its ISO string; undefined fields vanish), and refuses what could never be
-   * published.
-   */
-  private checked(event: BillingEvent): BillingEvent {
+  /** The event's JSON, after refusing what could never be published. */
+  private checked(event: BillingEvent): string {
     if (!KNOWN_TYPES.has(event.type)) throw new Error(`Unknown billing event type ${event.type}`);
     if (!event.eventId) throw new Error('A billing event needs an eventId');
     if (typeof event.data !== 'object' || event.data === null || Array.isArray(event.data)) {
@@ -124,10 +129,17 @@ export class OutboxWriter {
     if (Number.isNaN(Date.parse(event.occurredAt))) {
       throw new Error(`Billing event ${event.eventId} has an invalid occurredAt`);
     }
-    const copy = JSON.parse(JSON.stringify(event)) as BillingEvent;
-    const size = eventEntrySize(copy);
-    if (size > MAX_PUT_EVENTS_BYTES)
-      throw new EventTooLarge(copy.eventId, size, MAX_PUT_EVENTS_BYTES);
-    return copy;
+    const json = JSON.stringify(event);
+    // An entry is about as big as the event's JSON (plus source and type); only one near the
+    // limit is worth measuring exactly.
+    if (Buffer.byteLength(json, 'utf8') + ENTRY_OVERHEAD_BYTES > MAX_PUT_EVENTS_BYTES) {
+      const size = eventEntrySize(JSON.parse(json) as BillingEvent);
+      if (size > MAX_PUT_EVENTS_BYTES)
+        throw new EventTooLarge(event.eventId, size, MAX_PUT_EVENTS_BYTES);
+    }
+    return json;
   }
 }
+
+/** Generous bound on what a PutEvents entry adds to the event's JSON (Time, Source, DetailType). */
+const ENTRY_OVERHEAD_BYTES = 1024;

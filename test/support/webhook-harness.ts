@@ -59,7 +59,7 @@ export class WebhookHarness {
       overrides: [
         [Clock, clock],
         [EventPublisher, published],
-        [EventsOptions, new EventsOptions({ pollIntervalMs: 10 })],
+        [EventsOptions, new EventsOptions({ pollIntervalMs: 10, idlePollIntervalMs: 10 })],
       ],
     });
     return new WebhookHarness(t, clock, published);
