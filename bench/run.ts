@@ -3,6 +3,24 @@ import { formatRows, type Row } from './lib/report';
 import { benchBillingRuns } from './billing-run.bench';
 import { benchUsage } from './usage.bench';
 
+const SUITES = ['usage', 'billing'] as const;
+type Suite = (typeof SUITES)[number];
+
+/**
+ * What to run, from the arguments: suite names (`usage`, `billing`; none = all) and `--stripe`
+ * (billing runs against the fake Stripe API as well). `npm run bench -- billing --stripe`.
+ */
+function parseArgs(args: string[]): { suites: Set<Suite>; stripe: boolean } {
+  const suites = new Set<Suite>();
+  let stripe = false;
+  for (const arg of args) {
+    if (arg === '--stripe') stripe = true;
+    else if ((SUITES as readonly string[]).includes(arg)) suites.add(arg as Suite);
+    else throw new Error(`unknown argument "${arg}"; use ${SUITES.join(', ')} and/or --stripe`);
+  }
+  return { suites: suites.size > 0 ? suites : new Set(SUITES), stripe };
+}
+
 /**
  * `npm run bench`: starts the built app on its embedded DynamoDB Local and measures the hot paths
  * next to the store's own raw rates, in one run. Absolute numbers on a small machine are noisy;
@@ -10,15 +28,18 @@ import { benchUsage } from './usage.bench';
  */
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const app = await startBenchApp();
+  const { suites, stripe } = parseArgs(process.argv.slice(2));
   const rows: Row[] = [];
-  try {
-    rows.push(...(await benchUsage(app)));
-  } finally {
-    await app.stop();
+  if (suites.has('usage')) {
+    const app = await startBenchApp();
+    try {
+      rows.push(...(await benchUsage(app)));
+    } finally {
+      await app.stop();
+    }
   }
   // Billing runs start apps of their own (1,000 and 10,000 customers each need a fresh table).
-  rows.push(...(await benchBillingRuns()));
+  if (suites.has('billing')) rows.push(...(await benchBillingRuns({ withStripe: stripe })));
   console.log(`\n${formatRows(rows)}\n`);
   const failures = rows.reduce((sum, r) => sum + (r.failures ?? 0), 0);
   if (failures > 0) console.log(`${failures} requests failed during the run`);

@@ -4,9 +4,12 @@ import { EventsModule } from '../events';
 import { PricingModule } from '../pricing/pricing.module';
 import { PaymentsModule } from '../stripe';
 import { UsageModule } from '../usage/usage.module';
+import { InvoiceRecords } from './invoice-records';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesRepository } from './invoices.repository';
 import { InvoicesService } from './invoices.service';
+import { ProviderInvoicesService } from './provider-invoices.service';
+import { ChunkBiller } from './runs/billing-run.chunk';
 import { BillingRunController } from './runs/billing-run.controller';
 import { CustomerBiller } from './runs/billing-run.customer';
 import { BillingRunOptions } from './runs/billing-run.options';
@@ -19,10 +22,13 @@ import { BillingRunService } from './runs/billing-run.service';
   controllers: [InvoicesController, BillingRunController],
   providers: [
     InvoicesRepository,
+    InvoiceRecords,
+    ProviderInvoicesService,
     InvoicesService,
     { provide: BillingRunOptions, useValue: new BillingRunOptions() },
     BillingRunRepository,
     CustomerBiller,
+    ChunkBiller,
     BillingRunService,
     BillingRunScheduler,
   ],

@@ -1,18 +1,13 @@
 import { Dec } from '../common/money';
 import type { ChargesJson } from '../pricing/charges.service';
-import type { Invoice, InvoiceLine } from './invoice.model';
-
-type Amounts = Pick<
-  Invoice,
-  'lines' | 'subtotal' | 'baseFee' | 'minimumTopUp' | 'total' | 'currency'
->;
+import type { InvoiceAmounts, InvoiceLine } from './invoice.model';
 
 /**
  * Turns a period's charges into invoice lines: one per charge line (with its tier breakdown), one
  * per prorated base fee, and the minimum-charge top-up. Lines add up to the total exactly,
  * because every amount is already rounded to the currency's minor unit.
  */
-export function invoiceAmounts(charges: ChargesJson): Amounts {
+export function invoiceAmounts(charges: ChargesJson): InvoiceAmounts {
   const lines: InvoiceLine[] = [];
   const next = () => `L${lines.length + 1}`;
   const multiSegment = charges.segments.length > 1;

@@ -1,3 +1,5 @@
+import { Dec } from '../common/money';
+
 export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
 
 /** Forward-only status machine (DESIGN §6). Paying an uncollectible invoice is allowed, as in Stripe. */
@@ -69,6 +71,12 @@ export interface Invoice {
   revision: number;
 }
 
+/** What pricing decides about an invoice (see `invoiceAmounts`). */
+export type InvoiceAmounts = Pick<
+  Invoice,
+  'lines' | 'subtotal' | 'baseFee' | 'minimumTopUp' | 'total' | 'currency'
+>;
+
 /** One invoice per customer and period: the id is derived from both, so it is the natural key. */
 export const invoiceIdFor = (customerId: string, period: string): string =>
   `inv_${customerId}_${period}`;
@@ -124,4 +132,55 @@ export function withProviderUpdate(
     }
   }
   return changed ? next : undefined;
+}
+
+/**
+ * A new draft: what `POST /v1/invoices` stores and what a billing run starts from. The id is
+ * the natural key; `number` comes from the period's counter.
+ */
+export function draftInvoice(fields: {
+  customerId: string;
+  period: string;
+  number: string;
+  amounts: InvoiceAmounts;
+  at: string;
+}): Invoice {
+  return {
+    id: invoiceIdFor(fields.customerId, fields.period),
+    number: fields.number,
+    customerId: fields.customerId,
+    period: fields.period,
+    status: 'draft',
+    ...fields.amounts,
+    amountPaid: '0',
+    paymentAttempts: 0,
+    provider: null,
+    createdAt: fields.at,
+    updatedAt: fields.at,
+    revision: 1,
+  };
+}
+
+/**
+ * A draft with its final amounts, opened: like Stripe, an invoice with nothing to pay is settled
+ * the moment it is finalized. The same rule whether one invoice is finalized or a run does many.
+ */
+export function finalizedInvoice(
+  frozen: Invoice,
+  provider: Invoice['provider'],
+  at: string,
+): Invoice {
+  const nothingDue = new Dec(frozen.total).isZero();
+  return {
+    ...frozen,
+    provider,
+    status: nothingDue ? 'paid' : 'open',
+    finalizedAt: at,
+    ...(nothingDue ? { paidAt: at } : {}),
+  };
+}
+
+/** `next` stored as the revision after `current` (optimistic concurrency). */
+export function nextRevision(next: Invoice, current: Invoice, at: string): Invoice {
+  return { ...next, updatedAt: at, revision: current.revision + 1 };
 }

@@ -1,8 +1,10 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
   GetCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
@@ -24,6 +26,15 @@ function toItem(invoice: Invoice): Record<string, unknown> {
   };
 }
 
+/** DynamoDB's limit on the actions of one TransactWriteItems call. */
+export const MAX_TRANSACTION_ITEMS = 100;
+
+/** One invoice of `writeMany`: new (no revision), or replacing the stored `expectedRevision`. */
+export interface InvoiceWrite {
+  invoice: Invoice;
+  expectedRevision?: number;
+}
+
 function fromItem(item: Record<string, unknown>): Invoice {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   const { pk, sk, gsi1pk, gsi1sk, type, ...invoice } = item;
@@ -36,16 +47,34 @@ export class InvoicesRepository {
 
   /** Inserts the invoice (and `extra` items) unless one exists for its id; false when it does. */
   async create(invoice: Invoice, extra: TransactItem[] = []): Promise<boolean> {
-    return transactIfFirstHolds(this.db.doc, [
-      {
-        Put: {
-          TableName: this.db.table,
-          Item: toItem(invoice),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      ...extra,
-    ]);
+    return transactIfFirstHolds(this.db.doc, [this.put({ invoice }), ...extra]);
+  }
+
+  /**
+   * Writes several invoices and `extra` items (outbox, audit) in one transaction, each invoice
+   * only if it is new or still at its expected revision (billing runs). False when any of those
+   * conditions failed or a concurrent transaction on the same items got in the way: nothing was
+   * written, and the caller decides per invoice. Any other failure is thrown.
+   */
+  async writeMany(writes: InvoiceWrite[], extra: TransactItem[] = []): Promise<boolean> {
+    const items = [...writes.map((w) => this.put(w)), ...extra];
+    if (items.length > MAX_TRANSACTION_ITEMS) {
+      throw new Error(
+        `${items.length} items in one transaction (at most ${MAX_TRANSACTION_ITEMS})`,
+      );
+    }
+    try {
+      await this.db.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      const codes = new Set(
+        error instanceof TransactionCanceledException
+          ? (error.CancellationReasons ?? []).slice(0, writes.length).map((r) => r.Code)
+          : [],
+      );
+      if (codes.has('ConditionalCheckFailed') || codes.has('TransactionConflict')) return false;
+      throw error;
+    }
   }
 
   async get(invoiceId: string): Promise<Invoice | undefined> {
@@ -60,7 +89,7 @@ export class InvoicesRepository {
   }
 
   /** Invoices by id, any order; missing ids are skipped. Up to 100 ids per call to DynamoDB. */
-  async getMany(invoiceIds: string[]): Promise<Invoice[]> {
+  async getMany(invoiceIds: string[], options: { consistent?: boolean } = {}): Promise<Invoice[]> {
     const found: Invoice[] = [];
     for (let i = 0; i < invoiceIds.length; i += 100) {
       let keys: Record<string, unknown>[] | undefined = invoiceIds
@@ -68,7 +97,11 @@ export class InvoicesRepository {
         .map((id): Record<string, unknown> => ({ ...Keys.invoice(id) }));
       while (keys && keys.length > 0) {
         const out: BatchGetCommandOutput = await this.db.doc.send(
-          new BatchGetCommand({ RequestItems: { [this.db.table]: { Keys: keys } } }),
+          new BatchGetCommand({
+            RequestItems: {
+              [this.db.table]: { Keys: keys, ConsistentRead: options.consistent || undefined },
+            },
+          }),
         );
         found.push(...(out.Responses?.[this.db.table] ?? []).map(fromItem));
         keys = out.UnprocessedKeys?.[this.db.table]?.Keys;
@@ -86,17 +119,7 @@ export class InvoicesRepository {
     expectedRevision: number,
     extra: TransactItem[] = [],
   ): Promise<boolean> {
-    return transactIfFirstHolds(this.db.doc, [
-      {
-        Put: {
-          TableName: this.db.table,
-          Item: toItem(invoice),
-          ConditionExpression: 'attribute_exists(pk) AND revision = :expected',
-          ExpressionAttributeValues: { ':expected': expectedRevision },
-        },
-      },
-      ...extra,
-    ]);
+    return transactIfFirstHolds(this.db.doc, [this.put({ invoice, expectedRevision }), ...extra]);
   }
 
   /** A customer's invoices, newest period first, a page at a time. */
@@ -121,17 +144,47 @@ export class InvoicesRepository {
 
   /** Next number in the period's sequence; numbers are never reused, drafts may leave gaps. */
   async nextNumber(period: string): Promise<string> {
+    const [number] = await this.nextNumbers(period, 1);
+    return number;
+  }
+
+  /**
+   * `count` consecutive numbers of the period's sequence, reserved by one atomic counter update
+   * (billing runs). Unique like `nextNumber`; a block whose invoices are never written leaves gaps.
+   */
+  async nextNumbers(period: string, count: number): Promise<string[]> {
+    if (count <= 0) return [];
     const { Attributes } = await this.db.doc.send(
       new UpdateCommand({
         TableName: this.db.table,
         Key: Keys.invoiceNumberCounter(period),
-        UpdateExpression: 'ADD #seq :one',
+        UpdateExpression: 'ADD #seq :count',
         ExpressionAttributeNames: { '#seq': 'seq' },
-        ExpressionAttributeValues: { ':one': 1 },
+        ExpressionAttributeValues: { ':count': count },
         ReturnValues: 'UPDATED_NEW',
       }),
     );
-    const seq = Attributes?.seq as number;
-    return `INV-${period.replace('-', '')}-${String(seq).padStart(6, '0')}`;
+    const last = Attributes?.seq as number;
+    const prefix = `INV-${period.replace('-', '')}-`;
+    return Array.from(
+      { length: count },
+      (_, i) => `${prefix}${String(last - count + 1 + i).padStart(6, '0')}`,
+    );
+  }
+
+  /** The conditional Put of one invoice: new, or replacing the revision the caller read. */
+  private put({ invoice, expectedRevision }: InvoiceWrite): TransactItem {
+    return {
+      Put: {
+        TableName: this.db.table,
+        Item: toItem(invoice),
+        ...(expectedRevision === undefined
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : {
+              ConditionExpression: 'attribute_exists(pk) AND revision = :expected',
+              ExpressionAttributeValues: { ':expected': expectedRevision },
+            }),
+      },
+    };
   }
 }

@@ -1,14 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { Dec, toMinorUnits } from '../common/money';
-import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/time/clock';
 import { parsePeriod } from '../common/time/period';
 import { CustomersService } from '../customers/customers.service';
-import { ProviderSync } from '../customers/provider-sync.service';
-import { OutboxWriter } from '../events';
 import type { BillingEventType } from '../events/billing-event.model';
 import { ChargesService } from '../pricing/charges.service';
-import { PaymentGateway } from '../stripe';
 import { UsageRepository } from '../usage/usage.repository';
 import {
   InvalidInvoiceTransition,
@@ -23,10 +18,15 @@ import {
   type InvoiceStatus,
   type ProviderInvoiceUpdate,
   canTransition,
+  draftInvoice,
+  finalizedInvoice,
   invoiceIdFor,
+  nextRevision,
   withProviderUpdate,
 } from './invoice.model';
-import { InvoicesRepository, type TransactItem } from './invoices.repository';
+import { InvoiceRecords } from './invoice-records';
+import { InvoicesRepository } from './invoices.repository';
+import { ProviderInvoicesService } from './provider-invoices.service';
 
 const MAX_WRITE_ATTEMPTS = 5;
 
@@ -36,11 +36,9 @@ export class InvoicesService {
     private readonly invoices: InvoicesRepository,
     private readonly charges: ChargesService,
     private readonly customers: CustomersService,
-    private readonly providerSync: ProviderSync,
     private readonly usage: UsageRepository,
-    private readonly gateway: PaymentGateway,
-    private readonly outbox: OutboxWriter,
-    private readonly audit: AuditService,
+    private readonly provider: ProviderInvoicesService,
+    private readonly records: InvoiceRecords,
     private readonly clock: Clock,
   ) {}
 
@@ -62,30 +60,17 @@ export class InvoicesService {
     if (now < period.start) throw new PeriodNotStarted(period.id);
 
     const amounts = invoiceAmounts(await this.charges.forPeriod(customerId, period.id));
-    const iso = now.toISOString();
-    const invoice: Invoice = {
-      id,
-      number: await this.invoices.nextNumber(period.id),
+    const invoice = draftInvoice({
       customerId,
       period: period.id,
-      status: 'draft',
-      ...amounts,
-      amountPaid: '0',
-      paymentAttempts: 0,
-      provider: null,
-      createdAt: iso,
-      updatedAt: iso,
-      revision: 1,
-    };
-    const created = await this.invoices.create(invoice, [
-      ...this.events(invoice, 'billing.invoice.created'),
-      ...this.audit.entries({
-        operation: 'invoice.create',
-        entityType: 'invoice',
-        entityId: id,
-        after: summary(invoice),
-      }),
-    ]);
+      number: await this.invoices.nextNumber(period.id),
+      amounts,
+      at: now.toISOString(),
+    });
+    const created = await this.invoices.create(
+      invoice,
+      this.records.itemsFor([{ after: invoice }], [{ type: 'billing.invoice.created', invoice }]),
+    );
     if (created) return { invoice, created: true };
     const winner = await this.invoices.get(id);
     if (!winner) throw new InvoiceWriteConflict(id);
@@ -134,24 +119,14 @@ export class InvoicesService {
 
     await this.usage.closePeriod(draft.customerId, draft.period, now.toISOString());
     const amounts = invoiceAmounts(await this.charges.forPeriod(draft.customerId, draft.period));
-    const frozen: Invoice = { ...draft, ...amounts };
-    const provider = await this.push(frozen);
+    const provider = await this.provider.push({ ...draft, ...amounts });
 
     return this.change(invoiceId, async (current) => {
       if (current.status !== 'draft') {
         throw new InvalidInvoiceTransition(invoiceId, current.status, 'open');
       }
       const at = this.clock.now().toISOString();
-      const nothingDue = new Dec(frozen.total).isZero();
-      const next: Invoice = {
-        ...current,
-        ...amounts,
-        provider,
-        // Like Stripe, an invoice with nothing to pay is settled the moment it is finalized.
-        status: nothingDue ? 'paid' : 'open',
-        finalizedAt: at,
-        ...(nothingDue ? { paidAt: at } : {}),
-      };
+      const next = finalizedInvoice({ ...current, ...amounts }, provider, at);
       return { next, events: ['billing.invoice.finalized'] };
     });
   }
@@ -162,9 +137,7 @@ export class InvoicesService {
     if (!canTransition(invoice.status, 'void')) {
       throw new InvalidInvoiceTransition(invoiceId, invoice.status, 'void');
     }
-    if (invoice.provider && this.gateway.enabled) {
-      await this.gateway.voidInvoice(invoice.provider.invoiceId, invoice.id);
-    }
+    await this.provider.void(invoice);
     return this.transition(invoiceId, 'void', (current, at) => ({ ...current, voidedAt: at }));
   }
 
@@ -210,32 +183,6 @@ export class InvoicesService {
     }
   }
 
-  private async push(invoice: Invoice): Promise<Invoice['provider']> {
-    if (!this.gateway.enabled) return null;
-    const lines = invoice.lines.filter((l) => !new Dec(l.amount).isZero());
-    if (lines.length === 0) return null;
-    const providerCustomerId = await this.providerSync.sync(invoice.customerId);
-    const pushed = await this.gateway.pushInvoice({
-      invoiceId: invoice.id,
-      invoiceNumber: invoice.number,
-      customerId: invoice.customerId,
-      providerCustomerId,
-      period: invoice.period,
-      currency: invoice.currency,
-      lines: lines.map((l) => ({
-        lineId: l.id,
-        description: l.description,
-        amountMinor: toMinorUnits(new Dec(l.amount), invoice.currency).toString(),
-      })),
-    });
-    return {
-      invoiceId: pushed.providerInvoiceId,
-      number: pushed.providerNumber,
-      hostedUrl: pushed.hostedUrl,
-      status: pushed.status,
-    };
-  }
-
   /** Optimistic read-modify-write; the change's events go into the same transaction. */
   private async change(
     invoiceId: string,
@@ -244,57 +191,13 @@ export class InvoicesService {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       const current = await this.get(invoiceId);
       const { next, events = [] } = await decide(current);
-      const written: Invoice = {
-        ...next,
-        updatedAt: this.clock.now().toISOString(),
-        revision: current.revision + 1,
-      };
-      const extra = [
-        ...events.flatMap((type) => this.events(written, type)),
-        ...this.audit.entries({
-          operation:
-            written.status === current.status ? 'invoice.refresh' : `invoice.${written.status}`,
-          entityType: 'invoice',
-          entityId: invoiceId,
-          before: summary(current),
-          after: summary(written),
-        }),
-      ];
+      const written = nextRevision(next, current, this.clock.now().toISOString());
+      const extra = this.records.itemsFor(
+        [{ before: current, after: written }],
+        events.map((type) => ({ type, invoice: written })),
+      );
       if (await this.invoices.replace(written, current.revision, extra)) return written;
     }
     throw new InvoiceWriteConflict(invoiceId);
   }
-
-  private events(invoice: Invoice, type: BillingEventType): TransactItem[] {
-    const entry = this.outbox.entryFor([
-      this.outbox.event(
-        type,
-        {
-          invoiceId: invoice.id,
-          number: invoice.number,
-          period: invoice.period,
-          status: invoice.status,
-          currency: invoice.currency,
-          total: invoice.total,
-          providerInvoiceId: invoice.provider?.invoiceId ?? null,
-        },
-        { customerId: invoice.customerId },
-      ),
-    ]);
-    return entry ? [entry] : [];
-  }
-}
-
-/** What the audit trail keeps of an invoice: status and money, not the per-tier detail. */
-function summary(invoice: Invoice) {
-  return {
-    status: invoice.status,
-    number: invoice.number,
-    period: invoice.period,
-    currency: invoice.currency,
-    total: invoice.total,
-    amountPaid: invoice.amountPaid,
-    lines: invoice.lines.map((l) => ({ id: l.id, kind: l.kind, amount: l.amount })),
-    provider: invoice.provider,
-  };
 }

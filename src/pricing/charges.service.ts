@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Dec, formatMoney, maxDecimal, roundToMinor, sumDecimals, ZERO } from '../common/money';
 import { Clock } from '../common/time/clock';
 import { type Period, parsePeriod, periodOf } from '../common/time/period';
+import type { Customer } from '../customers/customer.model';
 import { CustomersService } from '../customers/customers.service';
 import type { PlanVersion } from '../plans/plan.model';
 import { PlansService } from '../plans/plans.service';
@@ -35,6 +36,9 @@ export interface ChargesJson {
   }[];
 }
 
+/** Where pricing reads a plan's versions: the store on every call, or a billing run's cache. */
+export type PlanVersionSource = (planId: string) => Promise<PlanVersion[]>;
+
 @Injectable()
 export class ChargesService {
   constructor(
@@ -52,13 +56,25 @@ export class ChargesService {
    */
   async forPeriod(customerId: string, periodId?: string): Promise<ChargesJson> {
     const customer = await this.customers.get(customerId);
+    return this.forCustomer(customer, periodId, (planId) => this.plans.listVersions(planId));
+  }
+
+  /**
+   * `forPeriod` for a customer the caller has already read, with plan versions from `versions`:
+   * billing runs price thousands of customers from the listing they walk and a cache of versions
+   * (`cachedVersions`), instead of reading both again for every customer.
+   */
+  async forCustomer(
+    customer: Customer,
+    periodId: string | undefined,
+    versions: PlanVersionSource,
+  ): Promise<ChargesJson> {
+    const customerId = customer.id;
     const period: Period = periodId ? parsePeriod(periodId) : periodOf(this.clock.now());
     const planIds = [...new Set(customer.planHistory.map((a) => a.planId))];
     const versionsByPlan = new Map<string, PlanVersion[]>(
       await Promise.all(
-        planIds.map(
-          async (id) => [id, await this.plans.listVersions(id)] as [string, PlanVersion[]],
-        ),
+        planIds.map(async (id) => [id, await versions(id)] as [string, PlanVersion[]]),
       ),
     );
     const segments = chargeSegments(period, customer.planHistory, versionsByPlan);
@@ -115,6 +131,25 @@ export class ChargesService {
         baseFee: money(breakdown.baseFee),
         subtotal: money(breakdown.subtotal),
       })),
+    };
+  }
+
+  /**
+   * A version source that reads each plan once and then answers from memory, for one billing
+   * run. Versions never change once written, and a new one cannot take effect in the past (beyond
+   * a minute of clock-skew grace), so a period that has ended prices the same from the cache as
+   * from the store. A failed read is not kept: the next customer on that plan reads again.
+   */
+  cachedVersions(): PlanVersionSource {
+    const cache = new Map<string, Promise<PlanVersion[]>>();
+    return (planId) => {
+      let versions = cache.get(planId);
+      if (!versions) {
+        versions = this.plans.listVersions(planId);
+        cache.set(planId, versions);
+        void versions.catch(() => cache.delete(planId));
+      }
+      return versions;
     };
   }
 }

@@ -12,6 +12,8 @@ export interface CustomerOutcome {
   invoiceId?: string;
   reason?: string;
   error?: { code: string; message: string };
+  /** What failed, for the log; never stored (progress keeps `error`). */
+  cause?: unknown;
 }
 
 const MAX_MESSAGE = 300;
@@ -27,10 +29,19 @@ export function describeFailure(error: unknown): { code: string; message: string
   return { code: 'INTERNAL_ERROR', message: 'An unexpected error occurred (see the logs)' };
 }
 
+/** The outcome of a customer whose billing threw `error`: retried by the next pass. */
+export function failedOutcome(error: unknown): CustomerOutcome {
+  return { status: 'failed', error: describeFailure(error), cause: error };
+}
+
 /**
  * Bills one customer for a closed period: creates the invoice (or finds the one that exists:
  * the id is the natural key, so this never makes a second one) and finalizes it if it is still
  * a draft. An invoice that is already past draft counts as done, whoever finalized it.
+ *
+ * The per-customer path, through the same service calls as the API (a dozen store calls). Runs
+ * bill in chunks (`ChunkBiller`) and come here only for what a chunk cannot settle by itself: a
+ * draft left by an earlier pass, or a chunk that met an invoice someone else was writing.
  */
 @Injectable()
 export class CustomerBiller {

@@ -3,7 +3,8 @@ import type { Clock } from '../../common/time/clock';
 import type { Customer } from '../../customers/customer.model';
 import type { CustomersService } from '../../customers/customers.service';
 import type { OutboxWriter } from '../../events';
-import { type CustomerBiller, type CustomerOutcome, describeFailure } from './billing-run.customer';
+import type { ChunkBiller, ChunkOutcomes, PassBilling } from './billing-run.chunk';
+import { type CustomerOutcome, failedOutcome } from './billing-run.customer';
 import {
   type BillingRun,
   type BillingRunFailure,
@@ -11,13 +12,13 @@ import {
   type CustomerRunStatus,
   MAX_REPORTED_FAILURES,
 } from './billing-run.model';
-import type { BillingRunOptions } from './billing-run.options';
+import { type BillingRunOptions, chunking } from './billing-run.options';
 import type { BillingRunRepository, Checkpoint } from './billing-run.repository';
 
 export interface PassDeps {
   repository: BillingRunRepository;
   customers: CustomersService;
-  biller: CustomerBiller;
+  biller: ChunkBiller;
   outbox: OutboxWriter;
   clock: Clock;
   options: BillingRunOptions;
@@ -31,10 +32,11 @@ export type PassEnd = 'finished' | 'released' | 'lost';
  * One walk over all customers for a period, under the lease `run` was acquired with.
  *
  * - Customers already invoiced by an earlier pass (their progress says so) cost nothing; the
- *   rest go through `CustomerBiller`, `concurrency` at a time, while the next page of customers
- *   is read ahead. A customer's failure is recorded and the pass moves on.
- * - Progress items are written in batches of 25. A crash loses at most the unwritten batch, which
- *   costs the next pass one invoice read per customer: their invoices are past draft, so done.
+ *   rest go through `ChunkBiller` in chunks (25 customers), a few chunks at a time, while the
+ *   next page of customers is read ahead. A customer's failure is recorded and the pass moves on.
+ * - Progress items are written in batches of 25, behind the billing. A crash loses the batches
+ *   not written yet, which costs the next pass a batch read of those customers' invoices: past
+ *   draft, so done.
  * - The lease is renewed, with the counts so far, every `checkpointIntervalMs`. Without a lease
  *   the pass stops taking customers: another instance may be running the period by then.
  */
@@ -44,11 +46,13 @@ export class BillingRunPass {
   private readonly failures = new Map<string, BillingRunFailure>();
   private pending: CustomerRunProgress[] = [];
   private writes: Promise<void> = Promise.resolve();
+  private queuedWrites = 0;
   private leaseUntil: number;
   private stopping = false;
   private lost = false;
   private fatal?: Error;
   private renewing?: Promise<void>;
+  private readonly billing: PassBilling;
 
   constructor(
     private readonly deps: PassDeps,
@@ -56,6 +60,7 @@ export class BillingRunPass {
     private readonly owner: string,
   ) {
     this.leaseUntil = run.leaseUntil ?? 0;
+    this.billing = deps.biller.forPass(run.period, deps.options);
   }
 
   get period(): string {
@@ -112,7 +117,8 @@ export class BillingRunPass {
 
   /** True when every customer was taken and billed (or found done); false if it stopped early. */
   private async billAll(): Promise<boolean> {
-    const source = this.customers()[Symbol.asyncIterator]();
+    const { size, inFlight } = chunking(this.deps.options);
+    const source = this.chunks(size)[Symbol.asyncIterator]();
     let walkedAll = false;
     const worker = async () => {
       try {
@@ -122,15 +128,29 @@ export class BillingRunPass {
             walkedAll = true;
             return;
           }
-          await this.billOne(next.value);
+          await this.billChunk(next.value);
         }
       } catch (error) {
         this.fatal ??= error instanceof Error ? error : new Error(String(error));
       }
     };
-    await Promise.all(Array.from({ length: this.deps.options.concurrency }, worker));
+    await Promise.all(Array.from({ length: inFlight }, worker));
     await source.return?.(undefined);
     return walkedAll;
+  }
+
+  /** Customers still to bill, `size` at a time (those invoiced by an earlier pass are left out). */
+  private async *chunks(size: number): AsyncGenerator<Customer[]> {
+    let chunk: Customer[] = [];
+    for await (const customer of this.customers()) {
+      if (this.statuses.get(customer.id) === 'invoiced') continue;
+      chunk.push(customer);
+      if (chunk.length === size) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) yield chunk;
   }
 
   /** All customers by id, reading the next page while the current one is being billed. */
@@ -147,16 +167,29 @@ export class BillingRunPass {
     }
   }
 
-  private async billOne(customer: Customer): Promise<void> {
-    const id = customer.id;
-    if (this.statuses.get(id) === 'invoiced') return;
-    let outcome: CustomerOutcome;
+  /** Bills one chunk and records every customer's outcome. */
+  private async billChunk(customers: Customer[]): Promise<void> {
+    let outcomes: ChunkOutcomes;
     try {
-      outcome = await this.deps.biller.bill(customer, this.period);
+      outcomes = await this.deps.biller.bill(customers, this.billing);
     } catch (error) {
-      outcome = { status: 'failed', error: describeFailure(error) };
+      // ChunkBiller settles failures per customer; this is only a guard against a bug there.
+      outcomes = new Map(customers.map((c) => [c.id, failedOutcome(error)]));
+    }
+    for (const customer of customers) {
+      this.record(customer.id, outcomes.get(customer.id) ?? failedOutcome(new Error('no outcome')));
+    }
+    if (this.pending.length >= this.deps.options.progressBatchSize) {
+      const written = this.flush();
+      // Progress is written behind the billing; a chunk waits only when the writes fall behind.
+      if (this.queuedWrites > chunking(this.deps.options).inFlight) await written;
+    }
+  }
+
+  private record(id: string, outcome: CustomerOutcome): void {
+    if (outcome.status === 'failed') {
       this.deps.logger.warn(
-        { err: error, customerId: id, period: this.period },
+        { err: outcome.cause, customerId: id, period: this.period },
         `Billing run ${this.period}: customer ${id} failed (${outcome.error?.code}); retried by the next pass`,
       );
     }
@@ -177,15 +210,23 @@ export class BillingRunPass {
       ...(outcome.reason ? { reason: outcome.reason } : {}),
       updatedAt: this.deps.clock.now().toISOString(),
     });
-    if (this.pending.length >= this.deps.options.progressBatchSize) await this.flush();
   }
 
-  /** Writes buffered progress; writes run one after another, and a failure fails the pass. */
+  /**
+   * Writes buffered progress; writes run one after another, and a failure fails the pass (at
+   * once: the workers stop taking customers, whether or not they wait for this write).
+   */
   private flush(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
     if (batch.length > 0) {
-      this.writes = this.writes.then(() => this.deps.repository.putProgress(this.period, batch));
+      this.queuedWrites++;
+      this.writes = this.writes
+        .then(() => this.deps.repository.putProgress(this.period, batch))
+        .finally(() => this.queuedWrites--);
+      this.writes.catch((error: unknown) => {
+        this.fatal ??= error instanceof Error ? error : new Error(String(error));
+      });
     }
     return this.writes;
   }

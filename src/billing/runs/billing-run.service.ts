@@ -6,7 +6,7 @@ import { parsePeriod } from '../../common/time/period';
 import { CustomersService } from '../../customers/customers.service';
 import { OutboxWriter } from '../../events';
 import { PeriodNotEnded } from '../invoice.errors';
-import { CustomerBiller } from './billing-run.customer';
+import { ChunkBiller } from './billing-run.chunk';
 import { BillingRunNotFound, BillingRunsShuttingDown } from './billing-run.errors';
 import type { BillingRun, BillingRunTrigger } from './billing-run.model';
 import { BillingRunOptions } from './billing-run.options';
@@ -46,7 +46,7 @@ export class BillingRunService implements BeforeApplicationShutdown {
   constructor(
     private readonly repository: BillingRunRepository,
     private readonly customers: CustomersService,
-    private readonly biller: CustomerBiller,
+    private readonly biller: ChunkBiller,
     private readonly outbox: OutboxWriter,
     private readonly clock: Clock,
     private readonly options: BillingRunOptions,
