@@ -3,18 +3,17 @@ import {
   BatchGetCommand,
   type BatchGetCommandOutput,
   GetCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
-import { decodeCursor, encodeCursor } from '../common/http/cursor';
 import { DynamoDatabase } from '../database/dynamo-database';
 import { transactIfFirstHolds } from '../database/transact';
 import type { TransactItem } from '../database/transact-item';
 
 export type { TransactItem };
-import { GSI1, Keys } from '../database/keys';
+import { Keys } from '../database/keys';
+import { queryGsiPage } from '../database/query-page';
 import type { Invoice } from './invoice.model';
 
 function toItem(invoice: Invoice): Record<string, unknown> {
@@ -124,22 +123,13 @@ export class InvoicesRepository {
 
   /** A customer's invoices, newest period first, a page at a time. */
   async listForCustomer(customerId: string, limit: number, cursor?: string) {
-    const partition = Keys.customerInvoicesPartition(customerId);
-    const page = await this.db.doc.send(
-      new QueryCommand({
-        TableName: this.db.table,
-        IndexName: GSI1,
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': partition },
-        ScanIndexForward: false,
-        Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor, { gsi1pk: partition }),
-      }),
-    );
-    return {
-      invoices: (page.Items ?? []).map(fromItem),
-      nextCursor: encodeCursor(page.LastEvaluatedKey),
-    };
+    const page = await queryGsiPage(this.db.doc, {
+      table: this.db.table,
+      partition: Keys.customerInvoicesPartition(customerId),
+      limit,
+      cursor,
+    });
+    return { invoices: page.items.map(fromItem), nextCursor: page.nextCursor };
   }
 
   /** Next number in the period's sequence; numbers are never reused, drafts may leave gaps. */

@@ -1,10 +1,10 @@
 import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
-import { decodeCursor, encodeCursor } from '../common/http/cursor';
 import { DynamoDatabase } from '../database/dynamo-database';
 import { transactIfFirstHolds } from '../database/transact';
 import type { TransactItem } from '../database/transact-item';
-import { GSI1, Keys } from '../database/keys';
+import { Keys } from '../database/keys';
+import { queryGsiPage } from '../database/query-page';
 import type { Customer } from './customer.model';
 
 const ITEM_TYPE = 'Customer';
@@ -117,19 +117,13 @@ export class CustomersRepository {
 
   /** Customers ordered by id, one page at a time. */
   async list(limit: number, cursor?: string): Promise<CustomerPage> {
-    const page = await this.db.doc.send(
-      new QueryCommand({
-        TableName: this.db.table,
-        IndexName: GSI1,
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': Keys.customerListPartition },
-        Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor, { gsi1pk: Keys.customerListPartition }),
-      }),
-    );
-    return {
-      customers: (page.Items ?? []).map(fromItem),
-      nextCursor: encodeCursor(page.LastEvaluatedKey),
-    };
+    const page = await queryGsiPage(this.db.doc, {
+      table: this.db.table,
+      partition: Keys.customerListPartition,
+      limit,
+      cursor,
+      ascending: true,
+    });
+    return { customers: page.items.map(fromItem), nextCursor: page.nextCursor };
   }
 }

@@ -1,4 +1,3 @@
-import { BatchWriteCommand, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
@@ -8,6 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
 import { DynamoDatabase } from '../database/dynamo-database';
+import { batchPutAll } from '../database/batch-put';
 import { queryAll } from '../database/query-all';
 import type { TransactItem } from '../database/transact-item';
 import { GSI1, Keys } from '../database/keys';
@@ -215,33 +215,24 @@ export class UsageRepository {
   }
 
   /**
-   * `closePeriod` for many customers at once (billing runs), 25 per BatchWriteItem, retrying
-   * what DynamoDB leaves unprocessed. A batch can only put whole items, so a period closed
-   * before gets a later `closedAt`; only its presence matters (the open-period check).
+   * `closePeriod` for many customers at once (billing runs), in batch writes. A batch can only
+   * put whole items, so a period closed before gets a later `closedAt`; only its presence
+   * matters (the open-period check).
    */
   async closePeriods(
     customerIds: readonly string[],
     period: string,
     closedAt: string,
   ): Promise<void> {
-    const perCall = 25;
-    for (let i = 0; i < customerIds.length; i += perCall) {
-      let requests: Record<string, unknown>[] | undefined = customerIds
-        .slice(i, i + perCall)
-        .map((customerId) => ({
-          PutRequest: {
-            Item: { ...Keys.usagePeriod(customerId, period), closedAt, type: 'UsagePeriod' },
-          },
-        }));
-      for (let attempt = 0; requests && requests.length > 0; attempt++) {
-        // Unprocessed items mean the table is throttling us: back off a little before resending.
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-        const out: BatchWriteCommandOutput = await this.db.doc.send(
-          new BatchWriteCommand({ RequestItems: { [this.db.table]: requests } }),
-        );
-        requests = out.UnprocessedItems?.[this.db.table];
-      }
-    }
+    await batchPutAll(
+      this.db.doc,
+      this.db.table,
+      customerIds.map((customerId) => ({
+        ...Keys.usagePeriod(customerId, period),
+        closedAt,
+        type: 'UsagePeriod',
+      })),
+    );
   }
 }
 

@@ -2,17 +2,11 @@ import {
   ConditionalCheckFailedException,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
-import { decodeCursor, encodeCursor } from '../common/http/cursor';
 import { DynamoDatabase } from '../database/dynamo-database';
-import { GSI1, Keys } from '../database/keys';
+import { Keys } from '../database/keys';
+import { queryGsiPage } from '../database/query-page';
 import type { TransactItem } from '../database/transact-item';
 import type {
   WebhookEventEntry,
@@ -220,21 +214,13 @@ export class WebhookInboxRepository {
     cursor?: string,
     oldestFirst = false,
   ): Promise<WebhookEventPage> {
-    const partition = Keys.webhookEventsByStatusPartition(status);
-    const page = await this.db.doc.send(
-      new QueryCommand({
-        TableName: this.db.table,
-        IndexName: GSI1,
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': partition },
-        ScanIndexForward: oldestFirst,
-        Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor, { gsi1pk: partition }),
-      }),
-    );
-    return {
-      entries: (page.Items ?? []).map(fromItem),
-      nextCursor: encodeCursor(page.LastEvaluatedKey),
-    };
+    const page = await queryGsiPage(this.db.doc, {
+      table: this.db.table,
+      partition: Keys.webhookEventsByStatusPartition(status),
+      limit,
+      cursor,
+      ascending: oldestFirst,
+    });
+    return { entries: page.items.map(fromItem), nextCursor: page.nextCursor };
   }
 }

@@ -3,8 +3,6 @@ import {
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import {
-  BatchWriteCommand,
-  type BatchWriteCommandOutput,
   GetCommand,
   QueryCommand,
   type QueryCommandOutput,
@@ -12,6 +10,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
+import { batchPutAll } from '../../database/batch-put';
 import { DynamoDatabase } from '../../database/dynamo-database';
 import { GSI1, Keys } from '../../database/keys';
 import type { TransactItem } from '../../database/transact-item';
@@ -26,7 +25,6 @@ import type {
 
 const RUN_TYPE = 'BillingRun';
 const PROGRESS_TYPE = 'BillingRunCustomer';
-const BATCH_WRITE_LIMIT = 25;
 
 /** Attribute names used in expressions; several are DynamoDB reserved words. */
 const NAMES = {
@@ -264,27 +262,16 @@ export class BillingRunRepository {
 
   /** Stores progress records (whole items, last writer wins), 25 per BatchWriteItem. */
   async putProgress(period: string, records: CustomerRunProgress[]): Promise<void> {
-    for (let i = 0; i < records.length; i += BATCH_WRITE_LIMIT) {
-      let requests: NonNullable<BatchWriteCommandOutput['UnprocessedItems']>[string] | undefined =
-        records.slice(i, i + BATCH_WRITE_LIMIT).map((record) => ({
-          PutRequest: {
-            Item: {
-              ...Keys.billingRunCustomer(period, record.customerId),
-              type: PROGRESS_TYPE,
-              period,
-              ...record,
-            },
-          },
-        }));
-      for (let attempt = 0; requests && requests.length > 0; attempt++) {
-        // Unprocessed items mean the table is throttling us: back off a little before resending.
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-        const out: BatchWriteCommandOutput = await this.db.doc.send(
-          new BatchWriteCommand({ RequestItems: { [this.db.table]: requests } }),
-        );
-        requests = out.UnprocessedItems?.[this.db.table];
-      }
-    }
+    await batchPutAll(
+      this.db.doc,
+      this.db.table,
+      records.map((record) => ({
+        ...Keys.billingRunCustomer(period, record.customerId),
+        type: PROGRESS_TYPE,
+        period,
+        ...record,
+      })),
+    );
   }
 
   private checkpointValues(checkpoint: Checkpoint): Record<string, unknown> {
