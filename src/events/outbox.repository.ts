@@ -28,8 +28,11 @@ async function conditional(write: Promise<unknown>): Promise<boolean> {
   }
 }
 
+/** What a shard listing reads of each item: enough to pick one to claim, not its events. */
+export type ListedOutboxItem = Pick<OutboxItem, 'pk' | 'sk' | 'claimUntil'>;
+
 export interface ShardPage {
-  items: OutboxItem[];
+  items: ListedOutboxItem[];
   next?: Record<string, unknown>;
 }
 
@@ -64,8 +67,9 @@ export class OutboxRepository {
   }
 
   /**
-   * One page of a shard, oldest first. Eventually consistent on purpose (half the read cost):
-   * a stale row only costs a failed claim, since claims are conditional.
+   * One page of a shard, oldest first, keys and lease only: the events come with the claim.
+   * Eventually consistent on purpose (half the read cost): a stale row only costs a failed
+   * claim, since claims are conditional.
    */
   async listShard(
     shard: number,
@@ -77,19 +81,19 @@ export class OutboxRepository {
         TableName: this.db.table,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': Keys.outboxPartition(shard) },
+        ProjectionExpression: 'pk, sk, claimUntil',
         Limit: limit,
         ExclusiveStartKey: start,
       }),
     );
-    const items = (page.Items ?? []) as StoredOutboxItem[];
-    return { items: items.map(fromStoredOutboxItem), next: page.LastEvaluatedKey };
+    return { items: (page.Items ?? []) as ListedOutboxItem[], next: page.LastEvaluatedKey };
   }
 
   /**
    * Takes an item for `leaseMs` unless another relay holds it or it is waiting out a backoff.
    * Returns the item as stored now (its `published` list is current), or undefined.
    */
-  async claim(item: OutboxItem, owner: string, nowMs: number, untilMs: number) {
+  async claim(item: ListedOutboxItem, owner: string, nowMs: number, untilMs: number) {
     try {
       const out = await this.db.doc.send(
         new UpdateCommand({
