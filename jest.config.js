@@ -21,6 +21,8 @@ module.exports = {
       moduleFileExtensions: ['ts', 'js', 'json'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      // The contract test: each file's responses must match the OpenAPI document.
+      setupFilesAfterEnv: ['<rootDir>/test/support/contract-setup.ts'],
     },
   ],
 };

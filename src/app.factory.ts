@@ -1,14 +1,16 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { IncomingMessage } from 'node:http';
+import { SwaggerModule } from '@nestjs/swagger';
+import type { IncomingMessage, Server } from 'node:http';
+import { ConfigService } from '@nestjs/config';
 import { json } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { bodyParserErrors } from './common/http/body-errors';
 import { requestIdMiddleware } from './common/logging';
+import { buildOpenApiDocument, DOCS_JSON_PATH, DOCS_PATH } from './common/openapi';
 import { RequestContext } from './common/request-context';
 import type { AppConfig } from './config/configuration';
 
@@ -60,21 +62,30 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   for (const [path, limit] of BODY_LIMITS) app.use(path, json({ limit, verify: keepRawBody }));
   app.use(json({ limit: DEFAULT_BODY_LIMIT, verify: keepRawBody }));
   app.use(bodyParserErrors);
+  boundSlowClients(app);
   setupOpenApi(app);
   return app;
 }
 
+/**
+ * Node lets a client take 60 s to send its headers and 5 minutes for its request, and checks
+ * only every 30 s, so a slow client could hold a connection for minutes. Bounded here
+ * (HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS), where tests exercise it too; the client
+ * gets 408 and the connection is closed. Idle keep-alive connections keep Node's 5 s.
+ */
+function boundSlowClients(app: NestExpressApplication): void {
+  const { headersTimeoutMs, requestTimeoutMs } = app
+    .get<ConfigService<AppConfig, true>>(ConfigService)
+    .get('app', { infer: true });
+  const server = app.getHttpServer() as Server & { connectionsCheckingInterval: number };
+  server.headersTimeout = headersTimeoutMs;
+  server.requestTimeout = requestTimeoutMs;
+  // Read when the server starts listening: check often enough that the bounds hold to ~25%.
+  server.connectionsCheckingInterval = Math.min(1000, Math.ceil(headersTimeoutMs / 4));
+}
+
 function setupOpenApi(app: INestApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Usage billing API')
-      .setDescription(
-        'Meters API usage, prices it with tiered plans, invoices through Stripe. Money is a decimal string in major units; errors have the shape {statusCode, error, message, details?, requestId}.',
-      )
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key' })
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup(DOCS_PATH, app, buildOpenApiDocument(app), {
+    jsonDocumentUrl: DOCS_JSON_PATH,
+  });
 }

@@ -165,10 +165,11 @@ describe('Billing runs (e2e)', () => {
     expect((await invoicesOf(t, active[0]))[0].status).toBe('open'); // 5.00 due
     expect(await invoicesOf(t, 'gone')).toHaveLength(0);
 
-    // A second run changes nothing and does not announce the period again.
-    await startRun(t).expect(202);
-    const again = await waitFor(t, (r) => r.passes === 2 && finished(r));
-    expect(again.counts).toEqual(run.counts);
+    // Posting the completed run again answers it as it is (200), starts no pass, changes nothing
+    // and does not announce the period again (issue 13: it used to answer 202 and run a pass).
+    const again = (await startRun(t).expect(200)).body as Run;
+    expect(again).toEqual(run);
+    expect(await getRun(t)).toEqual(run);
     await expectOneFinalInvoiceEach(t, active);
     await bus.waitForEntries(1);
     await new Promise((r) => setTimeout(r, 600)); // a relay poll or two

@@ -10,6 +10,7 @@ import { DatabaseModule } from '../src/database/database.module';
 import { DynamoDatabase } from '../src/database/dynamo-database';
 import { Keys } from '../src/database/keys';
 import type { BillingEvent } from '../src/events/billing-event.model';
+import type { BillingEventMap } from '../src/events/billing-event-map';
 import { EventsModule } from '../src/events/events.module';
 import { EventPublisher } from '../src/events/event-publisher';
 import { EventsOptions } from '../src/events/events.options';
@@ -93,11 +94,37 @@ async function commit(h: Harness, changeKey: string, events: BillingEvent[]): Pr
   );
 }
 
+const invoiceData = (invoiceId: string): BillingEventMap['billing.invoice.created'] => ({
+  invoiceId,
+  number: null,
+  period: '2026-02',
+  status: 'draft',
+  currency: 'USD',
+  total: '0.00',
+  providerInvoiceId: null,
+});
+
+const webhookData = (): BillingEventMap['billing.webhook.processed'] => ({
+  stripeEventId: 'evt_1',
+  stripeEventType: 'invoice.paid',
+  livemode: false,
+  invoiceId: null,
+  paymentId: null,
+  changes: [],
+  attempt: 1,
+  replayed: false,
+});
+
 const usageEvents = (h: Harness, n: number, customerId = 'acme') =>
   Array.from({ length: n }, (_, i) =>
     h.writer.event(
       'billing.usage.tracked',
-      { endpoint: '/api/search', quantity: String(i + 1) },
+      {
+        usageEventId: `u${i + 1}`,
+        endpoint: '/api/search',
+        quantity: String(i + 1),
+        timestamp: '2026-03-01T00:00:00.000Z',
+      },
       {
         customerId,
       },
@@ -163,12 +190,20 @@ describe('Transactional outbox → EventBridge (e2e)', () => {
     const h = await start(withBus());
     const created = h.writer.event(
       'billing.invoice.created',
-      { invoiceId: 'inv_1', period: '2026-02', total: '12.50', currency: 'USD' },
+      { ...invoiceData('inv_1'), period: '2026-02', total: '12.50', currency: 'USD' },
       { customerId: 'acme', occurredAt: '2026-03-01T00:05:00.000Z' },
     );
     const closed = h.writer.event(
       'billing.period.closed',
-      { period: '2026-02' },
+      {
+        period: '2026-02',
+        customers: 1,
+        invoiced: 1,
+        skipped: 0,
+        passes: 1,
+        startedAt: '2026-03-01T00:05:00.000Z',
+        finishedAt: '2026-03-01T00:05:01.000Z',
+      },
       { customerId: 'acme' },
     );
     await commit(h, 'invoice-acme-2026-02', [created, closed]);
@@ -193,7 +228,7 @@ describe('Transactional outbox → EventBridge (e2e)', () => {
     expect(second).toMatchObject({ detailType: 'billing.period.closed', call: first.call });
 
     // The same change again fails its condition: the transaction, outbox item included, is void.
-    const orphan = h.writer.event('billing.invoice.created', { invoiceId: 'inv_2' });
+    const orphan = h.writer.event('billing.invoice.created', invoiceData('inv_2'));
     await expect(commit(h, 'invoice-acme-2026-02', [orphan])).rejects.toBeInstanceOf(
       TransactionCanceledException,
     );
@@ -323,7 +358,7 @@ describe('Transactional outbox → EventBridge (e2e)', () => {
   it('an idle relay polls rarely, and at once at the busy pace when this instance stores events', async () => {
     const h = await start(withBus(), { pollIntervalMs: 20, idlePollIntervalMs: 60_000 });
     await new Promise((r) => setTimeout(r, 200)); // the first pass (at start) found nothing
-    const list = jest.spyOn(h.repository, 'listShard');
+    const list = jest.spyOn(h.repository, 'listPartition');
     await new Promise((r) => setTimeout(r, 300));
     expect(list).not.toHaveBeenCalled(); // idle: no second pass yet
 
@@ -336,7 +371,10 @@ describe('Transactional outbox → EventBridge (e2e)', () => {
   it('an event EventBridge keeps refusing waits (never dropped) without holding up the others', async () => {
     const h = await start(withBus());
     fake.failEntries((e) => (e.detail as { poison?: boolean }).poison === true, 'InvalidArgument');
-    const poison = h.writer.event('billing.webhook.processed', { poison: true });
+    const poison = h.writer.event('billing.webhook.processed', {
+      ...webhookData(),
+      poison: true,
+    } as BillingEventMap['billing.webhook.processed']);
     await h.writer.write([poison]);
     const others = usageEvents(h, 30);
     for (let i = 0; i < 3; i += 1) await h.writer.write(others.slice(i * 10, i * 10 + 10));

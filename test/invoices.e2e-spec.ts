@@ -76,8 +76,13 @@ describe('Invoices and Stripe (e2e)', () => {
 
   it('invoices a period and pushes exactly one Stripe invoice with the right items', async () => {
     await createCustomer('acme').expect(201);
+    // 150,000 units in all (paid plan: 1,110.00), within the plan's 10,000 units a day.
     await track('acme', 1500, '2026-02-10T10:00:00Z').expect(201);
-    await track('acme', 150000 - 1500, '2026-02-11T10:00:00Z').expect(201); // paid plan: 1,110.00
+    await track('acme', 8500, '2026-02-10T11:00:00Z').expect(201);
+    for (let day = 1; day <= 14; day += 1) {
+      const date = `2026-02-${String(day < 10 ? day : day + 1).padStart(2, '0')}T10:00:00Z`;
+      await track('acme', 10000, date).expect(201);
+    }
 
     const draft = await createInvoice('acme');
     expect(draft.status).toBe(201);
@@ -231,7 +236,9 @@ describe('Invoices and Stripe (e2e)', () => {
     expect((await createInvoice('ghost')).status).toBe(404);
     expect((await createInvoice('acme', '2026-13')).status).toBe(400);
     expect((await createInvoice('acme', '2027-01')).status).toBe(422); // not started
-    expect((await t.http.get('/v1/invoices/nope').set(t.auth('read'))).status).toBe(400);
+    // Issue 13: a well-formed unknown id is a 404 (it was a 400 for not looking like ours).
+    expect((await t.http.get('/v1/invoices/nope').set(t.auth('read'))).status).toBe(404);
+    expect((await t.http.get('/v1/invoices/no%20pe').set(t.auth('read'))).status).toBe(400);
     expect((await t.http.get('/v1/invoices/inv_x_2026-01').set(t.auth('read'))).status).toBe(404);
     expect((await createInvoice('acme').set(t.auth('read'))).status).toBe(403);
   });

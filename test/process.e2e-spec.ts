@@ -26,6 +26,7 @@ describe('Service process (e2e)', () => {
     const app = spawnApp({ PATH: '/nonexistent', NODE_ENV: 'development', PORT: '0' });
     expect(await app.exited).not.toBe(0);
     expect(app.output()).toMatch(/needs Java 17 or newer/);
+    expect(app.output()).toContain('apt-get install -y openjdk-17-jre-headless');
     expect(app.output()).not.toMatch(/\n\s+at /);
   });
 

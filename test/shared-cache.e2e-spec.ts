@@ -279,7 +279,7 @@ class RedisServer {
     const probe = spawnSync('redis-server', ['--version']);
     if (probe.error) {
       throw new Error(
-        `redis-server is not installed (${probe.error.message}); this test needs a real Redis: apt-get install redis-server (.ci/run installs it)`,
+        `redis-server is not installed (${probe.error.message}); this test needs a real Redis: apt-get install -y redis-server (npm test installs it)`,
       );
     }
     const server = new RedisServer(await freePort(), password);

@@ -48,6 +48,99 @@ describe('Usage metering (e2e)', () => {
     expect(server.body.eventId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('answers 409 EVENT_ID_CONFLICT when an eventId is reused for a different event', async () => {
+    await createCustomer('reuse');
+    const e = { customerId: 'reuse', endpoint: '/api/a', eventId: 'r-1', quantity: '2' };
+    expect((await track(e)).status).toBe(201);
+    const timed = { ...e, eventId: 'r-2', timestamp: '2026-03-10T11:00:00Z' };
+    expect((await track(timed)).status).toBe(201);
+    // Replays: the quantity written differently, the same instant in another zone, no timestamp
+    // (a retry gets a new server time): the same event.
+    clock.set('2026-03-10T12:30:00Z');
+    const replays = [
+      e,
+      { ...e, quantity: '2.000' },
+      { ...e, quantity: 2 },
+      { ...timed, timestamp: '2026-03-10T12:00:00+01:00' },
+      { ...timed, timestamp: undefined },
+    ];
+    for (const replay of replays) {
+      const res = await track(replay);
+      expect({ replay, status: res.status, body: res.body }).toEqual({
+        replay,
+        status: 200,
+        body: { eventId: replay.eventId, duplicate: true },
+      });
+    }
+    const conflicts = [
+      { ...e, quantity: '2.5' },
+      { ...e, endpoint: '/api/b' },
+      { ...timed, timestamp: '2026-03-10T11:00:01Z' },
+      { ...timed, quantity: 0 },
+    ];
+    for (const conflict of conflicts) {
+      const res = await track(conflict);
+      expect({ conflict, status: res.status, body: res.body }).toEqual({
+        conflict,
+        status: 409,
+        body: {
+          statusCode: 409,
+          error: 'EVENT_ID_CONFLICT',
+          message: expect.stringContaining(conflict.eventId) as unknown,
+          requestId: expect.any(String) as unknown,
+        },
+      });
+    }
+    expect((await usageOf('reuse')).body).toMatchObject({ total: '4', events: 2 });
+  });
+
+  it('reports eventId conflicts per event in a batch, also within one batch', async () => {
+    await createCustomer('reuse-b');
+    const e = { customerId: 'reuse-b', endpoint: '/api/a', eventId: 'rb-1', quantity: '1' };
+    expect((await track(e)).status).toBe(201);
+    const res = await batch([
+      { ...e, eventId: 'rb-2' },
+      { ...e, eventId: 'rb-2', quantity: '5' },
+      { ...e, quantity: '3' },
+      { ...e, quantity: '1.0' },
+      { ...e, eventId: 'rb-2', quantity: '1.00' },
+      { ...e, eventId: 'rb-2', endpoint: '/api/z' },
+    ]);
+    expect(res.status).toBe(200);
+    expect(
+      res.body.results.map(
+        (r: { status: string; error?: { code: string } }) =>
+          `${r.status}${r.error ? `:${r.error.code}` : ''}`,
+      ),
+    ).toEqual([
+      'accepted',
+      'rejected:EVENT_ID_CONFLICT',
+      'rejected:EVENT_ID_CONFLICT',
+      'duplicate',
+      'duplicate',
+      'rejected:EVENT_ID_CONFLICT',
+    ]);
+    expect(res.body).toMatchObject({ accepted: 1, duplicates: 2, rejected: 3 });
+    expect((await usageOf('reuse-b')).body).toMatchObject({ total: '2', events: 2 });
+  });
+
+  it('settles concurrent copies of one eventId with different payloads against the first', async () => {
+    await createCustomer('reuse-c');
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        track({ customerId: 'reuse-c', endpoint: '/api/a', eventId: 'rc', quantity: 1 + (i % 2) }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    const stored = (await usageOf('reuse-c')).body as { total: string; events: number };
+    expect(stored.events).toBe(1);
+    results.forEach((r, i) => {
+      if (r.status === 201) return;
+      const same = String(1 + (i % 2)) === stored.total;
+      expect({ i, status: r.status }).toEqual({ i, status: same ? 200 : 409 });
+    });
+  });
+
   it('counts 50 identical concurrent requests exactly once', async () => {
     await createCustomer('racer');
     const results = await Promise.all(

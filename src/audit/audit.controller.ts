@@ -1,6 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiOkResponse,
   ApiOperation,
   ApiProperty,
@@ -11,12 +10,14 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { RequireScope } from '../common/auth/auth.decorators';
 import { ValidationFailed } from '../common/errors/domain-error';
+import { ApiErrors } from '../common/openapi';
+import { IsDateOrInstant } from '../common/http/validators';
 import { Clock } from '../common/time/clock';
+import { parseInstant } from '../common/time/instant';
 import { AUDIT_RETENTION_DAYS, type AuditRecord } from './audit.model';
 import { AuditService } from './audit.service';
 
 const ENTITY_TYPES = ['customer', 'plan', 'invoice', 'payment', 'webhook', 'billing_run'];
-const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 export class AuditQueryDto {
   @ApiPropertyOptional({ enum: ENTITY_TYPES })
@@ -30,14 +31,20 @@ export class AuditQueryDto {
   @Matches(/^[A-Za-z0-9_.:-]{1,128}$/)
   entityId?: string;
 
-  @ApiPropertyOptional({ example: '2026-11-01', description: 'Inclusive; date or date-time' })
+  @ApiPropertyOptional({
+    example: '2026-11-01',
+    description: 'Inclusive; YYYY-MM-DD (midnight UTC) or an ISO-8601 date-time with a zone',
+  })
   @IsOptional()
-  @Matches(INSTANT)
+  @IsDateOrInstant()
   from?: string;
 
-  @ApiPropertyOptional({ example: '2026-11-30T23:59:59Z', description: 'Inclusive' })
+  @ApiPropertyOptional({
+    example: '2026-12-01',
+    description: 'Exclusive; YYYY-MM-DD (midnight UTC) or an ISO-8601 date-time with a zone',
+  })
   @IsOptional()
-  @Matches(INSTANT)
+  @IsDateOrInstant()
   to?: string;
 
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
@@ -56,12 +63,12 @@ export class AuditQueryDto {
 }
 
 export class AuditRecordDto {
-  @ApiProperty() id: string;
+  @ApiProperty({ example: '01JD8X3Q4Z6V7W8Y9A0B1C2D3E' }) id: string;
   @ApiProperty({ example: '2026-11-24T10:00:00.000Z' }) at: string;
   @ApiProperty({ example: { type: 'api_key', name: 'ops' } }) actor: object;
-  @ApiPropertyOptional() requestId?: string;
+  @ApiPropertyOptional({ example: '0b6f3c1e-8a52-4d5e-9a51-2f1f2f6c9e10' }) requestId?: string;
   @ApiProperty({ example: 'customer.update' }) operation: string;
-  @ApiProperty({ enum: ENTITY_TYPES }) entityType: string;
+  @ApiProperty({ enum: ENTITY_TYPES, example: 'customer' }) entityType: string;
   @ApiProperty({ example: 'acme' }) entityId: string;
   @ApiPropertyOptional({ description: 'Redacted state before the change' }) before?: object;
   @ApiPropertyOptional({ description: 'Redacted state after the change' }) after?: object;
@@ -69,23 +76,11 @@ export class AuditRecordDto {
 
 export class AuditListDto {
   @ApiProperty({ type: [AuditRecordDto] }) data: AuditRecordDto[];
-  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
-}
-
-function toIso(value: string, endOfDay: boolean, field: string): string {
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
-  const date = new Date(dateOnly ? `${value}T00:00:00Z` : value);
-  // INSTANT admits impossible values ("2026-13-45T99:99Z"): a 400, not a RangeError (500).
-  if (Number.isNaN(date.getTime())) {
-    throw new ValidationFailed([
-      { field, messages: [`${field} is not a valid date or date-time`] },
-    ]);
-  }
-  return dateOnly ? `${value}T${endOfDay ? '23:59:59.999' : '00:00:00.000'}Z` : date.toISOString();
+  @ApiProperty({ nullable: true, type: String, example: 'eyJwayI6IkNVU1RPTUVSI2FjbWUifQ' })
+  nextCursor: string | null;
 }
 
 @ApiTags('audit')
-@ApiBearerAuth()
 @Controller('v1/audit')
 export class AuditController {
   constructor(
@@ -95,8 +90,9 @@ export class AuditController {
 
   @Get()
   @RequireScope('admin')
-  @ApiOperation({ summary: 'Audit records, newest first (admin)' })
-  @ApiOkResponse({ type: AuditListDto })
+  @ApiOperation({ operationId: 'listAuditRecords', summary: 'Audit records, newest first (admin)' })
+  @ApiOkResponse({ type: AuditListDto, description: 'A page of audit records' })
+  @ApiErrors({ 400: ['INVALID_CURSOR'] })
   async list(
     @Query() q: AuditQueryDto,
   ): Promise<{ data: AuditRecord[]; nextCursor: string | null }> {
@@ -109,18 +105,20 @@ export class AuditController {
     const oldest = new Date(now.getTime() - AUDIT_RETENTION_DAYS * 86_400_000).toISOString();
     // A day of slack for records stamped by an instance whose clock runs ahead of ours.
     const newest = new Date(now.getTime() + 86_400_000).toISOString();
-    const to = q.to ? toIso(q.to, true, 'to') : now.toISOString();
-    const from = q.from ? toIso(q.from, false, 'from') : oldest;
+    // [from, to) as on every route; the repository reads an inclusive range, hence to - 1 ms.
+    const from = q.from ? parseInstant(q.from, 'from').toISOString() : oldest;
+    const to = q.to ? new Date(parseInstant(q.to, 'to').getTime() - 1).toISOString() : newest;
     if (from > to)
-      throw new ValidationFailed([{ field: 'from', messages: ['from must not be after to'] }]);
+      throw new ValidationFailed([{ field: 'to', messages: ['to must be after from'] }]);
     // Without an entity the repository reads month by month from `to` back to `from`: unclamped,
     // `to=9999-12-31` or `from=0001-01-01` meant tens of thousands of queries for one request.
     // Nothing outlives the retention (TTL) or is stamped in the future, so the clamp loses nothing.
+    const range = { from: from < oldest ? oldest : from, to: to > newest ? newest : to };
+    if (range.from > range.to) return { data: [], nextCursor: null };
     const page = await this.audit.query({
       entityType: q.entityType,
       entityId: q.entityId,
-      from: from < oldest ? oldest : from,
-      to: to > newest ? newest : to,
+      ...range,
       limit: q.limit ?? 50,
       cursor: q.cursor,
     });

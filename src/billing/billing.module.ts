@@ -5,12 +5,14 @@ import { PricingModule } from '../pricing/pricing.module';
 import { PaymentsModule } from '../stripe';
 import { UsageModule } from '../usage/usage.module';
 import { InvoiceRecords } from './invoice-records';
+import { InvoiceMetrics } from './invoice.metrics';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesRepository } from './invoices.repository';
 import { InvoicesService } from './invoices.service';
 import { ProviderInvoicesService } from './provider-invoices.service';
 import { ChunkBiller } from './runs/billing-run.chunk';
 import { BillingRunController } from './runs/billing-run.controller';
+import { BillingRunMetrics } from './runs/billing-run.metrics';
 import { CustomerBiller } from './runs/billing-run.customer';
 import { BillingRunOptions } from './runs/billing-run.options';
 import { BillingRunRepository } from './runs/billing-run.repository';
@@ -23,10 +25,12 @@ import { BillingRunService } from './runs/billing-run.service';
   providers: [
     InvoicesRepository,
     InvoiceRecords,
+    InvoiceMetrics,
     ProviderInvoicesService,
     InvoicesService,
     { provide: BillingRunOptions, useValue: new BillingRunOptions() },
     BillingRunRepository,
+    BillingRunMetrics,
     CustomerBiller,
     ChunkBiller,
     BillingRunService,

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
 import { PageQueryDto } from '../common/http/page-query.dto';
 import { RESOURCE_ID_PATTERN } from '../common/http/resource-id.pipe';
+import { IsPeriod } from '../common/http/validators';
 import type { Invoice } from './invoice.model';
 
 export class CreateInvoiceDto {
@@ -11,20 +12,47 @@ export class CreateInvoiceDto {
   customerId: string;
 
   @ApiProperty({ example: '2026-10', description: 'YYYY-MM; any period that has started' })
-  @IsString()
-  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'period must be YYYY-MM' })
+  @IsPeriod()
   period: string;
 }
 
 export class ListInvoicesQuery extends PageQueryDto {}
 
+export class InvoiceTierDto {
+  @ApiProperty({ example: '1001' }) from: string;
+  @ApiProperty({ example: '10000', nullable: true, type: String }) to: string | null;
+  @ApiProperty({ example: '500' }) quantity: string;
+  @ApiProperty({ example: '0.01' }) unitAmount: string;
+  @ApiProperty({ example: '0.00' }) flatAmount: string;
+  @ApiProperty({ example: '5.00' }) amount: string;
+}
+
 export class InvoiceLineDto {
-  @ApiProperty({ example: 'L1' }) id: string;
-  @ApiProperty({ enum: ['usage', 'base_fee', 'minimum'] }) kind: string;
+  @ApiProperty({ example: 'L1', description: 'Stable within the invoice' }) id: string;
+  @ApiProperty({ enum: ['usage', 'base_fee', 'minimum'], example: 'usage' }) kind: string;
   @ApiProperty({ example: 'api-calls (*): 1500 units' }) description: string;
   @ApiProperty({ example: '5.00' }) amount: string;
+  @ApiPropertyOptional({ example: 'api-calls', description: 'Usage lines: the plan charge' })
+  chargeId?: string;
+  @ApiPropertyOptional({ example: '*' }) endpoint?: string;
+  @ApiPropertyOptional({ example: 'graduated' }) model?: string;
   @ApiPropertyOptional({ example: '1500' }) quantity?: string;
-  @ApiPropertyOptional({ description: 'Per-tier breakdown (usage lines)' }) tiers?: object[];
+  @ApiPropertyOptional({ example: 'paid' }) planId?: string;
+  @ApiPropertyOptional({ example: 1 }) planVersion?: number;
+  @ApiPropertyOptional({ type: [InvoiceTierDto], description: 'Per-tier breakdown (usage lines)' })
+  tiers?: InvoiceTierDto[];
+}
+
+export class ProviderInvoiceDto {
+  @ApiProperty({ example: 'in_1Q2w3E' }) invoiceId: string;
+  @ApiProperty({ nullable: true, type: String, example: 'ABCD-0001' }) number: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'https://invoice.stripe.com/i/acct_1/test',
+  })
+  hostedUrl: string | null;
+  @ApiProperty({ example: 'open' }) status: string;
 }
 
 export class InvoiceResponse {
@@ -33,7 +61,8 @@ export class InvoiceResponse {
   @ApiProperty({ example: 'acme' }) customerId: string;
   @ApiProperty({ example: '2026-10' }) period: string;
   @ApiProperty({ example: 'USD' }) currency: string;
-  @ApiProperty({ enum: ['draft', 'open', 'paid', 'void', 'uncollectible'] }) status: string;
+  @ApiProperty({ enum: ['draft', 'open', 'paid', 'void', 'uncollectible'], example: 'draft' })
+  status: string;
   @ApiProperty({ type: [InvoiceLineDto] }) lines: InvoiceLineDto[];
   @ApiProperty({ example: '5.00' }) subtotal: string;
   @ApiProperty({ example: '0.00' }) baseFee: string;
@@ -42,15 +71,17 @@ export class InvoiceResponse {
   @ApiProperty({ example: '0.00' }) amountPaid: string;
   @ApiProperty({ example: 0 }) paymentAttempts: number;
   @ApiProperty({
+    type: ProviderInvoiceDto,
     nullable: true,
-    example: { invoiceId: 'in_123', number: 'ABCD-0001', hostedUrl: 'https://…', status: 'open' },
+    description: 'The Stripe invoice, once pushed (null while Stripe has none)',
   })
-  provider: object | null;
-  @ApiProperty() createdAt: string;
-  @ApiProperty() updatedAt: string;
-  @ApiPropertyOptional() finalizedAt?: string;
-  @ApiPropertyOptional() paidAt?: string;
-  @ApiPropertyOptional() voidedAt?: string;
+  provider: ProviderInvoiceDto | null;
+  @ApiProperty({ example: '2026-11-01T00:05:00.000Z' }) createdAt: string;
+  @ApiProperty({ example: '2026-11-01T00:05:00.000Z' }) updatedAt: string;
+  @ApiPropertyOptional({ example: '2026-11-01T00:06:00.000Z' }) finalizedAt?: string;
+  @ApiPropertyOptional({ example: '2026-11-03T12:00:00.000Z' }) paidAt?: string;
+  @ApiPropertyOptional({ example: '2026-11-02T09:00:00.000Z' }) voidedAt?: string;
+  @ApiPropertyOptional({ example: '2026-12-01T09:00:00.000Z' }) markedUncollectibleAt?: string;
 
   static from(invoice: Invoice): InvoiceResponse {
     // eslint-disable-next-line @typescript-eslint/no-unused-vars
@@ -61,5 +92,11 @@ export class InvoiceResponse {
 
 export class InvoiceListResponse {
   @ApiProperty({ type: [InvoiceResponse] }) data: InvoiceResponse[];
-  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'eyJwayI6IkNVU1RPTUVSI2FjbWUifQ',
+    description: 'Pass as ?cursor= for the next page',
+  })
+  nextCursor: string | null;
 }

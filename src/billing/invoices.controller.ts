@@ -10,9 +10,10 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { checkRouteId, ResourceIdPipe } from '../common/http/resource-id.pipe';
+import { checkRouteId, MAX_ID_LENGTH, ResourceIdPipe } from '../common/http/resource-id.pipe';
+import { ApiErrors } from '../common/openapi';
 import {
   CreateInvoiceDto,
   InvoiceListResponse,
@@ -21,27 +22,30 @@ import {
 } from './invoice.dto';
 import { InvoicesService } from './invoices.service';
 
-/** Invoice ids embed the customer id and period (`inv_<customer>_<YYYY-MM>`). */
-const INVOICE_ID = /^inv_[A-Za-z0-9_.-]{1,64}_\d{4}-\d{2}$/;
-
+/** Any well-formed id is looked up (404 when unknown), not only the `inv_<customer>_<YYYY-MM>` ones. */
 @Injectable()
 class InvoiceIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {
-    return checkRouteId(value, INVOICE_ID, 'invoice id (inv_<customer>_<YYYY-MM>)');
+    return checkRouteId(value, MAX_ID_LENGTH.invoice);
   }
 }
 
 @ApiTags('invoices')
-@ApiBearerAuth()
 @Controller('v1')
 export class InvoicesController {
   constructor(private readonly invoices: InvoicesService) {}
 
   @Post('invoices')
   @ApiOperation({
+    operationId: 'createInvoice',
     summary: "Create the customer's invoice for a period (201), or return the existing one (200)",
   })
-  @ApiOkResponse({ type: InvoiceResponse })
+  @ApiCreatedResponse({ type: InvoiceResponse, description: 'A new draft invoice' })
+  @ApiOkResponse({
+    type: InvoiceResponse,
+    description: 'The invoice that already exists for this customer and period',
+  })
+  @ApiErrors({ 404: ['CUSTOMER_NOT_FOUND'], 422: ['PERIOD_NOT_STARTED'] })
   async create(
     @Body() body: CreateInvoiceDto,
     @Res({ passthrough: true }) res: Response,
@@ -52,15 +56,20 @@ export class InvoicesController {
   }
 
   @Get('invoices/:id')
-  @ApiOperation({ summary: 'Get an invoice' })
-  @ApiOkResponse({ type: InvoiceResponse })
+  @ApiOperation({ operationId: 'getInvoice', summary: 'Get an invoice' })
+  @ApiOkResponse({ type: InvoiceResponse, description: 'The invoice' })
+  @ApiErrors({ 404: ['INVOICE_NOT_FOUND'] })
   async get(@Param('id', InvoiceIdPipe) id: string): Promise<InvoiceResponse> {
     return InvoiceResponse.from(await this.invoices.get(id));
   }
 
   @Get('customers/:id/invoices')
-  @ApiOperation({ summary: "A customer's invoices, newest period first" })
-  @ApiOkResponse({ type: InvoiceListResponse })
+  @ApiOperation({
+    operationId: 'listCustomerInvoices',
+    summary: "A customer's invoices, newest period first",
+  })
+  @ApiOkResponse({ type: InvoiceListResponse, description: 'A page of invoices' })
+  @ApiErrors({ 400: ['INVALID_CURSOR'], 404: ['CUSTOMER_NOT_FOUND'] })
   async list(
     @Param('id', ResourceIdPipe) id: string,
     @Query() query: ListInvoicesQuery,
@@ -71,8 +80,15 @@ export class InvoicesController {
 
   @Post('invoices/:id/refresh')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Recalculate a draft from the usage so far' })
-  @ApiOkResponse({ type: InvoiceResponse })
+  @ApiOperation({
+    operationId: 'refreshInvoice',
+    summary: 'Recalculate a draft from the usage so far',
+  })
+  @ApiOkResponse({ type: InvoiceResponse, description: 'The recalculated draft' })
+  @ApiErrors({
+    404: ['INVOICE_NOT_FOUND'],
+    409: ['INVALID_INVOICE_TRANSITION', 'CONCURRENT_MODIFICATION'],
+  })
   async refresh(@Param('id', InvoiceIdPipe) id: string): Promise<InvoiceResponse> {
     return InvoiceResponse.from(await this.invoices.refresh(id));
   }
@@ -80,17 +96,32 @@ export class InvoicesController {
   @Post('invoices/:id/finalize')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'finalizeInvoice',
     summary: 'Freeze the period and amounts, push to Stripe (when enabled) and open the invoice',
+    description:
+      'Idempotent: finalizing again answers the open invoice. When Stripe is down the invoice stays a draft (503 `STRIPE_UNAVAILABLE`); retry.',
   })
-  @ApiOkResponse({ type: InvoiceResponse })
+  @ApiOkResponse({ type: InvoiceResponse, description: 'The open invoice' })
+  @ApiErrors({
+    404: ['INVOICE_NOT_FOUND'],
+    409: ['INVALID_INVOICE_TRANSITION', 'CONCURRENT_MODIFICATION', 'STRIPE_INVOICE_MISMATCH'],
+    422: ['PERIOD_NOT_ENDED', 'STRIPE_REJECTED'],
+    503: ['STRIPE_UNAVAILABLE'],
+  })
   async finalize(@Param('id', InvoiceIdPipe) id: string): Promise<InvoiceResponse> {
     return InvoiceResponse.from(await this.invoices.finalize(id));
   }
 
   @Post('invoices/:id/void')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Void a draft or open invoice' })
-  @ApiOkResponse({ type: InvoiceResponse })
+  @ApiOperation({ operationId: 'voidInvoice', summary: 'Void a draft or open invoice' })
+  @ApiOkResponse({ type: InvoiceResponse, description: 'The void invoice' })
+  @ApiErrors({
+    404: ['INVOICE_NOT_FOUND'],
+    409: ['INVALID_INVOICE_TRANSITION', 'CONCURRENT_MODIFICATION'],
+    422: ['STRIPE_REJECTED'],
+    503: ['STRIPE_UNAVAILABLE'],
+  })
   async void(@Param('id', InvoiceIdPipe) id: string): Promise<InvoiceResponse> {
     return InvoiceResponse.from(await this.invoices.void(id));
   }

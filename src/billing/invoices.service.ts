@@ -25,6 +25,7 @@ import {
   withProviderUpdate,
 } from './invoice.model';
 import { InvoiceRecords } from './invoice-records';
+import { InvoiceMetrics } from './invoice.metrics';
 import { InvoicesRepository } from './invoices.repository';
 import { ProviderInvoicesService } from './provider-invoices.service';
 
@@ -40,6 +41,7 @@ export class InvoicesService {
     private readonly provider: ProviderInvoicesService,
     private readonly records: InvoiceRecords,
     private readonly clock: Clock,
+    private readonly metrics: InvoiceMetrics,
   ) {}
 
   /**
@@ -71,7 +73,10 @@ export class InvoicesService {
       invoice,
       this.records.itemsFor([{ after: invoice }], [{ type: 'billing.invoice.created', invoice }]),
     );
-    if (created) return { invoice, created: true };
+    if (created) {
+      this.metrics.committed([{ after: invoice }]);
+      return { invoice, created: true };
+    }
     const winner = await this.invoices.get(id);
     if (!winner) throw new InvoiceWriteConflict(id);
     return { invoice: winner, created: false };
@@ -196,7 +201,10 @@ export class InvoicesService {
         [{ before: current, after: written }],
         events.map((type) => ({ type, invoice: written })),
       );
-      if (await this.invoices.replace(written, current.revision, extra)) return written;
+      if (await this.invoices.replace(written, current.revision, extra)) {
+        this.metrics.committed([{ before: current, after: written }]);
+        return written;
+      }
     }
     throw new InvoiceWriteConflict(invoiceId);
   }

@@ -36,6 +36,20 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/CACHE_TTL_SECONDS/);
   });
 
+  it('bounds slow clients: 10 s for headers, 30 s for a request, headers within the request', () => {
+    expect(loadConfig({}).app).toMatchObject({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+    });
+    expect(
+      loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '500', HTTP_REQUEST_TIMEOUT_MS: '500' }).app,
+    ).toMatchObject({ headersTimeoutMs: 500, requestTimeoutMs: 500 });
+    expect(
+      problemsOf({ HTTP_HEADERS_TIMEOUT_MS: '2000', HTTP_REQUEST_TIMEOUT_MS: '1000' }),
+    ).toEqual(['HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS']);
+    expect(problemsOf({ HTTP_HEADERS_TIMEOUT_MS: '0' }).join()).toMatch(/HTTP_HEADERS_TIMEOUT_MS/);
+  });
+
   it('parses BILLING_API_KEYS and never echoes a malformed entry', () => {
     const config = loadConfig({
       BILLING_API_KEYS: 'ops:admin:k_4f0123456789abcdef, collector:ingest:k_9a0123456789abcdef',

@@ -60,6 +60,10 @@ function isRedisUrl(value: string): boolean {
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: int(3000, 0, 65535),
+  // Slow clients must not hold connections: the whole header block, and the whole request, must
+  // arrive within these (Node answers 408 and closes the connection otherwise).
+  HTTP_HEADERS_TIMEOUT_MS: int(10_000, 100, 600_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(30_000, 100, 3_600_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DYNAMODB_TABLE: z
     .string()
@@ -149,6 +153,9 @@ export function loadConfig(env: Record<string, string | undefined>) {
   if (isProduction && apiKeys.length === 0) {
     problems.push('BILLING_API_KEYS: required in production (no API keys configured)');
   }
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
   if (isProduction && e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET) {
     problems.push('STRIPE_WEBHOOK_SECRET: required in production when STRIPE_SECRET_KEY is set');
   }
@@ -159,6 +166,8 @@ export function loadConfig(env: Record<string, string | undefined>) {
       nodeEnv: e.NODE_ENV,
       isProduction,
       port: e.PORT,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
       logLevel: e.LOG_LEVEL,
       dataDir: e.DATA_DIR,
     },

@@ -76,13 +76,14 @@ export class CustomerResponse {
   @ApiProperty({ example: 'paid' }) planId: string;
   @ApiProperty({ example: 'USD' }) currency: string;
   @ApiProperty({ example: { crm: 'A-17' } }) metadata: Record<string, string>;
-  @ApiProperty({ enum: ['active', 'archived'] }) status: string;
-  @ApiProperty({ enum: ['active', 'past_due', 'cancelled'] }) billingStatus: string;
+  @ApiProperty({ enum: ['active', 'archived'], example: 'active' }) status: string;
+  @ApiProperty({ enum: ['active', 'past_due', 'cancelled'], example: 'active' })
+  billingStatus: string;
   @ApiProperty({ nullable: true, type: String, example: 'cus_123' })
   stripeCustomerId: string | null;
   @ApiProperty({ example: '2026-11-01T09:00:00.000Z' }) createdAt: string;
   @ApiProperty({ example: '2026-11-01T09:00:00.000Z' }) updatedAt: string;
-  @ApiProperty({ nullable: true, type: String }) archivedAt: string | null;
+  @ApiProperty({ nullable: true, type: String, example: null }) archivedAt: string | null;
 
   static from(c: Customer): CustomerResponse {
     return Object.assign(new CustomerResponse(), {
@@ -104,6 +105,11 @@ export class CustomerResponse {
 
 export class CustomerListResponse {
   @ApiProperty({ type: [CustomerResponse] }) data: CustomerResponse[];
-  @ApiProperty({ nullable: true, type: String, description: 'Pass as ?cursor= for the next page' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'eyJwayI6IkNVU1RPTUVSI2FjbWUifQ',
+    description: 'Pass as ?cursor= for the next page',
+  })
   nextCursor: string | null;
 }

@@ -11,7 +11,6 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -21,6 +20,7 @@ import {
 import { CachedResource } from '../common/cache/cached-resource.decorator';
 import { HttpCacheInterceptor } from '../common/cache/http-cache.interceptor';
 import { ValidationFailed } from '../common/errors/domain-error';
+import { ApiErrors } from '../common/openapi';
 import { ResourceIdPipe } from '../common/http/resource-id.pipe';
 import {
   CreateCustomerDto,
@@ -32,22 +32,26 @@ import {
 import { CustomersService } from './customers.service';
 
 @ApiTags('customers')
-@ApiBearerAuth()
 @Controller('v1/customers')
 @UseInterceptors(HttpCacheInterceptor)
 export class CustomersController {
   constructor(private readonly customers: CustomersService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a customer (409 when the id exists, 422 for an unknown plan)' })
-  @ApiCreatedResponse({ type: CustomerResponse })
+  @ApiOperation({
+    operationId: 'createCustomer',
+    summary: 'Create a customer (409 when the id exists, 422 for an unknown plan)',
+  })
+  @ApiCreatedResponse({ type: CustomerResponse, description: 'The new customer' })
+  @ApiErrors({ 409: ['CUSTOMER_EXISTS'], 422: ['UNKNOWN_PLAN', 'CURRENCY_MISMATCH'] })
   async create(@Body() body: CreateCustomerDto): Promise<CustomerResponse> {
     return CustomerResponse.from(await this.customers.create(body));
   }
 
   @Get()
-  @ApiOperation({ summary: 'List customers by id, a page at a time' })
-  @ApiOkResponse({ type: CustomerListResponse })
+  @ApiOperation({ operationId: 'listCustomers', summary: 'List customers by id, a page at a time' })
+  @ApiOkResponse({ type: CustomerListResponse, description: 'A page of customers' })
+  @ApiErrors({ 400: ['INVALID_CURSOR'] })
   async list(@Query() query: ListCustomersQuery): Promise<CustomerListResponse> {
     const page = await this.customers.list(query.limit ?? 50, query.cursor);
     return {
@@ -57,16 +61,25 @@ export class CustomersController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Get a customer' })
-  @ApiOkResponse({ type: CustomerResponse })
+  @ApiOperation({ operationId: 'getCustomer', summary: 'Get a customer' })
+  @ApiOkResponse({ type: CustomerResponse, description: 'The customer' })
+  @ApiErrors({ 404: ['CUSTOMER_NOT_FOUND'] })
   @CachedResource('customer', 'id')
   async get(@Param('id', ResourceIdPipe) id: string): Promise<CustomerResponse> {
     return CustomerResponse.from(await this.customers.get(id));
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change email, name, plan (effective now) or metadata' })
-  @ApiOkResponse({ type: CustomerResponse })
+  @ApiOperation({
+    operationId: 'updateCustomer',
+    summary: 'Change email, name, plan (effective now) or metadata',
+  })
+  @ApiOkResponse({ type: CustomerResponse, description: 'The customer after the change' })
+  @ApiErrors({
+    404: ['CUSTOMER_NOT_FOUND'],
+    409: ['CUSTOMER_ARCHIVED', 'CONCURRENT_MODIFICATION'],
+    422: ['UNKNOWN_PLAN', 'CURRENCY_MISMATCH'],
+  })
   async update(
     @Param('id', ResourceIdPipe) id: string,
     @Body() body: UpdateCustomerDto,
@@ -79,8 +92,12 @@ export class CustomersController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Archive a customer: kept for billing history, no further usage' })
-  @ApiNoContentResponse()
+  @ApiOperation({
+    operationId: 'archiveCustomer',
+    summary: 'Archive a customer: kept for billing history, no further usage',
+  })
+  @ApiNoContentResponse({ description: 'Archived (also when it already was)' })
+  @ApiErrors({ 404: ['CUSTOMER_NOT_FOUND'], 409: ['CONCURRENT_MODIFICATION'] })
   async archive(@Param('id', ResourceIdPipe) id: string): Promise<void> {
     await this.customers.archive(id);
   }

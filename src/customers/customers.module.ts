@@ -5,12 +5,13 @@ import { PaymentsModule } from '../stripe';
 import { CustomersController } from './customers.controller';
 import { CustomersRepository } from './customers.repository';
 import { CustomersService } from './customers.service';
+import { ProviderCustomerLinksRepository } from './provider-customer-links.repository';
 import { ProviderSync } from './provider-sync.service';
 
 @Module({
   imports: [PlansModule, PaymentsModule, EventsModule],
   controllers: [CustomersController],
-  providers: [CustomersRepository, CustomersService, ProviderSync],
+  providers: [CustomersRepository, ProviderCustomerLinksRepository, CustomersService, ProviderSync],
   exports: [CustomersService, ProviderSync],
 })
 export class CustomersModule {}

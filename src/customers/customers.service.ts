@@ -8,6 +8,7 @@ import { AuditService } from '../audit/audit.service';
 import { OutboxWriter } from '../events';
 import { PlansService } from '../plans/plans.service';
 import { PaymentGateway } from '../stripe';
+import type { TransactItem } from '../database/transact-item';
 import {
   CurrencyMismatch,
   CustomerAlreadyExists,
@@ -15,8 +16,13 @@ import {
   CustomerNotFound,
   CustomerWriteConflict,
 } from './customer.errors';
-import { type BillingStatus, type Customer, withBillingStatus } from './customer.model';
+import { type StandingReport, withStandingReport } from './billing-standing';
+import type { Customer } from './customer.model';
 import { CustomerPage, CustomersRepository } from './customers.repository';
+import {
+  type ProviderCustomerLink,
+  ProviderCustomerLinksRepository,
+} from './provider-customer-links.repository';
 
 export interface CreateCustomer {
   id: string;
@@ -42,6 +48,7 @@ export const CUSTOMER_RECORD_TTL_MS = 10_000;
 export class CustomersService {
   constructor(
     private readonly customers: CustomersRepository,
+    private readonly links: ProviderCustomerLinksRepository,
     private readonly plans: PlansService,
     private readonly clock: Clock,
     private readonly gateway: PaymentGateway,
@@ -139,30 +146,58 @@ export class CustomersService {
     });
   }
 
-  /** Records the payment provider's customer id (once; later calls keep the first). */
+  /**
+   * Records the payment provider's customer id (once; later calls keep the first), and in the
+   * same transaction the link from that id back to the customer, so webhooks that name only the
+   * provider's id find the customer from the moment it has one.
+   */
   async attachProviderCustomer(customerId: string, providerCustomerId: string): Promise<Customer> {
-    return this.mutate(customerId, 'customer.provider_link', async (current) =>
-      current.stripeCustomerId ? undefined : { ...current, stripeCustomerId: providerCustomerId },
+    return this.mutate(
+      customerId,
+      'customer.provider_link',
+      async (current) =>
+        current.stripeCustomerId ? undefined : { ...current, stripeCustomerId: providerCustomerId },
+      [this.links.linkInTransaction(providerCustomerId, customerId)],
     );
   }
 
+  /** Which customer a payment-provider customer id belongs to, if known. */
+  providerCustomerLink(providerCustomerId: string): Promise<ProviderCustomerLink | undefined> {
+    return this.links.get(providerCustomerId);
+  }
+
+  /** Remembers a pair of ids the provider verifiably reported together (webhooks). */
+  learnProviderCustomer(providerCustomerId: string, customerId: string): Promise<void> {
+    return this.links.link(providerCustomerId, customerId);
+  }
+
+  /** Remembers that the provider deleted its customer, so a late update cannot relink it. */
+  markProviderCustomerDeleted(
+    providerCustomerId: string,
+    customerId: string,
+    at: string,
+  ): Promise<void> {
+    return this.links.markDeleted(providerCustomerId, customerId, at);
+  }
+
   /**
-   * Payment standing reported by the payment provider (webhooks) at `at` (ISO, the provider's
-   * event time). Reports arrive in any order: an older one than the last applied changes nothing
-   * (see `withBillingStatus`), and `changed` says whether this one did.
+   * A payment or subscription report of the payment provider (webhooks), at the provider's event
+   * time. Reports arrive in any order; `withStandingReport` keeps the newest per part, so the
+   * result does not depend on the order, and `changed` says whether this one changed anything.
    */
   async applyBillingStatus(
     customerId: string,
-    status: BillingStatus,
-    at: string,
-  ): Promise<{ customer: Customer; changed: boolean }> {
+    report: StandingReport,
+  ): Promise<{ before: Customer; customer: Customer; changed: boolean }> {
     let changed = false;
+    let before: Customer | undefined;
     const customer = await this.mutate(customerId, 'customer.billing_status', async (current) => {
-      const next = withBillingStatus(current, status, at);
+      before = current;
+      const next = withStandingReport(current, report);
       changed = next !== undefined;
       return next;
     });
-    return { customer, changed };
+    return { before: before ?? customer, customer, changed };
   }
 
   /**
@@ -193,12 +228,14 @@ export class CustomersService {
   /**
    * Read-modify-write with optimistic concurrency, so concurrent changes (say a plan change and a
    * webhook updating billingStatus) never overwrite each other. `change` returns undefined for
-   * "nothing to write". The audit record (before/after) commits in the same transaction.
+   * "nothing to write". The audit record (before/after) and `extra` commit in the same
+   * transaction.
    */
   private async mutate(
     customerId: string,
     operation: string,
     change: (current: Customer, now: string) => Promise<Customer | undefined>,
+    extra: TransactItem[] = [],
   ): Promise<Customer> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       const current = await this.get(customerId);
@@ -213,7 +250,7 @@ export class CustomersService {
         before: current,
         after: written,
       });
-      if (await this.customers.replace(written, current.revision, audit)) {
+      if (await this.customers.replace(written, current.revision, [...audit, ...extra])) {
         await this.invalidate(customerId);
         return written;
       }

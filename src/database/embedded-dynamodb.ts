@@ -28,7 +28,7 @@ export interface EmbeddedDynamoDbOptions {
 }
 
 const JAVA_HINT =
-  'The embedded DynamoDB Local needs Java 17 or newer: install a JRE (e.g. `apt-get install openjdk-17-jre-headless`) or set DYNAMODB_ENDPOINT to a running DynamoDB.';
+  'The embedded DynamoDB Local needs Java 17 or newer: install a JRE (Debian/Ubuntu: `apt-get update && apt-get install -y openjdk-17-jre-headless`, as root) or set DYNAMODB_ENDPOINT to a running DynamoDB.';
 
 export function checkJava(): void {
   const result = spawnSync('java', ['-version'], { encoding: 'utf8' });

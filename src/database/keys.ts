@@ -136,4 +136,13 @@ export const Keys = {
   }),
   outboxPartition: (shard: number) => `OUTBOX#${String(shard).padStart(2, '0')}`,
   OUTBOX_SHARDS: 8,
+  /**
+   * One in-process subscriber's durable queue: the events of one outbox item that it subscribes
+   * to, copied when the relay first claims that item (same sort key, so oldest first).
+   */
+  subscriberQueue: (subscriber: string, createdAt: string, id: string): TableKey => ({
+    pk: Keys.subscriberQueuePartition(subscriber),
+    sk: `${createdAt}#${id}`,
+  }),
+  subscriberQueuePartition: (subscriber: string) => `SUBQ#${subscriber}`,
 };

@@ -1,34 +1,17 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 
-/** Every event this service publishes. Consumers route on it (EventBridge `detail-type`). */
-export const BILLING_EVENT_TYPES = [
-  'billing.usage.tracked',
-  'billing.customer.created',
-  'billing.invoice.created',
-  'billing.invoice.finalized',
-  'billing.payment.processed',
-  'billing.webhook.processed',
-  'billing.period.closed',
-] as const;
+import type { BillingEvent } from './billing-event-map';
 
-export type BillingEventType = (typeof BILLING_EVENT_TYPES)[number];
+// The vocabulary (types and payloads) lives in billing-event-map.ts; EventBridge routes on the
+// type (`detail-type`).
+export {
+  BILLING_EVENT_TYPES,
+  type BillingEvent,
+  type BillingEventOf,
+  type BillingEventType,
+} from './billing-event-map';
 
 export const EVENT_SOURCE = 'augint.billing';
-
-/**
- * One business fact, published at least once. Delivery is at-least-once (see OutboxRelay), so
- * consumers must dedupe on `eventId`, which stays the same on every redelivery.
- */
-export interface BillingEvent {
-  /** Unique (uuid); the consumer's dedupe key. */
-  eventId: string;
-  type: BillingEventType;
-  /** When the change happened (ISO-8601 UTC), not when it was published. */
-  occurredAt: string;
-  customerId?: string;
-  /** JSON only: it is stored in DynamoDB and sent as EventBridge `Detail`. */
-  data: Record<string, unknown>;
-}
 
 /** EventBridge limits (PutEvents): entries per call, and bytes per call (also per entry). */
 export const MAX_ENTRIES_PER_PUT_EVENTS = 10;

@@ -1,19 +1,11 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { Logger } from '@nestjs/common';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import {
-  CircuitBreakerPolicy,
-  CircuitState,
-  ConsecutiveBreaker,
-  circuitBreaker,
-  handleAll,
-} from 'cockatiel';
+import type { DependencyPolicy, ResiliencePolicies } from '../common/resilience';
 import type { AppConfig } from '../config/configuration';
 import { type BillingEvent, toPutEventsEntry } from './billing-event.model';
 import {
-  type BreakerState,
   EventPublisher,
   type FailedEntry,
   type PublishResult,
@@ -21,29 +13,24 @@ import {
 } from './event-publisher';
 import type { EventsOptions } from './events.options';
 
-const BREAKER_STATES: Record<CircuitState, BreakerState> = {
-  [CircuitState.Closed]: 'closed',
-  [CircuitState.Open]: 'open',
-  [CircuitState.HalfOpen]: 'half-open',
-  [CircuitState.Isolated]: 'isolated',
-};
+const CONNECTION_TIMEOUT_MS = 2_000;
 
 /**
- * PutEvents to the configured bus, behind a circuit breaker so an outage costs one probe per
- * half-open interval instead of a call per pending item.
- *
- * The breaker is local to this class for now (cockatiel directly); it is the piece to swap for
- * the shared per-dependency policy registry once that exists.
+ * PutEvents to the configured bus, through the shared 'eventbridge' resilience policy: its
+ * breaker makes an outage cost one probe per half-open interval instead of a call per pending
+ * item, and its calls, breaker state and retries show on /metrics (`dependency_*`) and in the
+ * readiness details like Stripe's. The policy makes one attempt per call: the relay owns
+ * retries, with backoff that spans polls.
  */
 export class EventBridgePublisher extends EventPublisher {
-  private readonly logger = new Logger('EventBridge');
   private readonly client: EventBridgeClient;
-  private readonly breaker: CircuitBreakerPolicy;
+  private readonly policy: DependencyPolicy;
 
   constructor(
     private readonly events: AppConfig['events'],
     dynamo: Pick<AppConfig['dynamo'], 'region' | 'localCredentials'>,
     options: EventsOptions,
+    policies: ResiliencePolicies,
   ) {
     super();
     this.client = new EventBridgeClient({
@@ -51,29 +38,29 @@ export class EventBridgePublisher extends EventPublisher {
       endpoint: events.endpoint,
       // A test endpoint accepts any credentials; real AWS uses the SDK's default chain.
       credentials: events.endpoint ? dynamo.localCredentials : undefined,
-      // The relay owns retries (backoff that spans polls, breaker that sees every failure);
-      // SDK retries underneath would multiply calls during an outage.
+      // The relay owns retries (backoff that spans polls); SDK retries underneath would
+      // multiply calls during an outage.
       maxAttempts: 1,
       requestHandler: new NodeHttpHandler({
-        connectionTimeout: 2_000,
+        connectionTimeout: CONNECTION_TIMEOUT_MS,
         requestTimeout: options.requestTimeoutMs,
         httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 16 }),
         httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 16 }),
       }),
     });
-    this.breaker = circuitBreaker(handleAll, {
-      halfOpenAfter: options.breakerHalfOpenAfterMs,
-      breaker: new ConsecutiveBreaker(options.breakerThreshold),
+    this.policy = policies.for('eventbridge', {
+      attempts: 1,
+      // The client's own timeouts come first; this one only backs them up.
+      timeoutMs: CONNECTION_TIMEOUT_MS + options.requestTimeoutMs,
+      breakerThreshold: options.breakerThreshold,
+      halfOpenAfterMs: options.breakerHalfOpenAfterMs,
     });
-    this.breaker.onStateChange((state) =>
-      this.logger.warn(`EventBridge circuit breaker ${BREAKER_STATES[state]}`),
-    );
   }
 
   async publish(events: BillingEvent[]): Promise<PublishResult> {
     const entries = events.map((e) => toPutEventsEntry(e, this.events.bus));
-    const out = await this.breaker.execute(() =>
-      this.client.send(new PutEventsCommand({ Entries: entries })),
+    const out = await this.policy.execute((abortSignal) =>
+      this.client.send(new PutEventsCommand({ Entries: entries }), { abortSignal }),
     );
     if (!out.FailedEntryCount) return { failed: [] };
     // Results are positional: Entries[i] answers entries[i].
@@ -95,7 +82,7 @@ export class EventBridgePublisher extends EventPublisher {
     return {
       target: 'eventbridge',
       bus: this.events.bus,
-      breaker: BREAKER_STATES[this.breaker.state],
+      breaker: this.policy.state,
     };
   }
 

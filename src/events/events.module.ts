@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { ConfigService } from '@nestjs/config';
+import { ResilienceModule, ResiliencePolicies } from '../common/resilience';
 import type { AppConfig } from '../config/configuration';
 import { EventPublisher } from './event-publisher';
 import { EventBridgePublisher } from './eventbridge.publisher';
@@ -9,23 +11,36 @@ import { OutboxMetrics } from './outbox.metrics';
 import { OutboxRelay } from './outbox.relay';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxWriter } from './outbox.writer';
+import { BillingEventSubscriptions } from './subscriptions/billing-event-subscriptions';
+import { SubscriptionMetrics } from './subscriptions/subscription.metrics';
 
 /**
  * Billing events: the transactional outbox (OutboxWriter, used inside other modules'
  * transactions) and its relay to EventBridge. Relies on the global DatabaseModule, ConfigModule,
- * CommonModule (Clock, IdGenerator) and MetricsModule.
+ * CommonModule (Clock, IdGenerator) and MetricsModule; the EventBridge breaker is the shared
+ * 'eventbridge' policy of ResilienceModule.
  */
 @Module({
+  imports: [ResilienceModule, DiscoveryModule],
   providers: [
     { provide: EventsOptions, useValue: new EventsOptions() },
     {
       // No bus configured → events go to the log (development, tests), as DESIGN §3 says.
       provide: EventPublisher,
-      inject: [ConfigService, EventsOptions],
-      useFactory: (config: ConfigService<AppConfig, true>, options: EventsOptions) => {
+      inject: [ConfigService, EventsOptions, ResiliencePolicies],
+      useFactory: (
+        config: ConfigService<AppConfig, true>,
+        options: EventsOptions,
+        policies: ResiliencePolicies,
+      ) => {
         const events = config.get('events', { infer: true });
         return events.bus
-          ? new EventBridgePublisher(events, config.get('dynamo', { infer: true }), options)
+          ? new EventBridgePublisher(
+              events,
+              config.get('dynamo', { infer: true }),
+              options,
+              policies,
+            )
           : new LogPublisher();
       },
     },
@@ -33,7 +48,9 @@ import { OutboxWriter } from './outbox.writer';
     OutboxMetrics,
     OutboxWriter,
     OutboxRelay,
+    SubscriptionMetrics,
+    BillingEventSubscriptions,
   ],
-  exports: [OutboxWriter, OutboxRelay],
+  exports: [OutboxWriter, OutboxRelay, BillingEventSubscriptions],
 })
 export class EventsModule {}

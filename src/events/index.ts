@@ -1,11 +1,23 @@
 export {
   BILLING_EVENT_TYPES,
-  EVENT_SOURCE,
   type BillingEvent,
+  type BillingEventMap,
+  type BillingEventOf,
   type BillingEventType,
-} from './billing-event.model';
+  type InvoiceEventData,
+  type PaymentEventData,
+} from './billing-event-map';
+export { EVENT_SOURCE } from './billing-event.model';
 export { EventTooLarge, OutboxBatchTooLarge } from './events.errors';
 export { EventsModule } from './events.module';
 export type { TransactWriteItem } from './outbox.model';
 export { OutboxRelay, type RelayStatus } from './outbox.relay';
 export { OutboxWriter } from './outbox.writer';
+export {
+  BillingEventSubscriber,
+  type BillingEventFor,
+} from './subscriptions/billing-event-subscriber';
+export {
+  BillingEventSubscriptions,
+  type SubscriberStatus,
+} from './subscriptions/billing-event-subscriptions';

@@ -18,6 +18,7 @@ export interface Backlog {
 export class OutboxMetrics {
   private readonly logger = new Logger('OutboxMetrics');
   private readonly published: Counter<'type'>;
+  private readonly refused: Counter<'type'>;
   private source?: () => Promise<Backlog>;
   private last: Backlog = { pending: 0, oldestPendingAgeSeconds: 0 };
   private inflight?: Promise<Backlog>;
@@ -27,6 +28,12 @@ export class OutboxMetrics {
     this.published = new Counter({
       name: 'events_published_total',
       help: 'Billing events confirmed by EventBridge (or logged, without a bus), by type',
+      labelNames: ['type'] as const,
+      registers,
+    });
+    this.refused = new Counter({
+      name: 'events_refused_total',
+      help: 'Billing events EventBridge refused one by one in an accepted PutEvents call (they stay in the outbox and are retried), by type',
       labelNames: ['type'] as const,
       registers,
     });
@@ -58,6 +65,10 @@ export class OutboxMetrics {
 
   countPublished(events: readonly BillingEvent[]): void {
     for (const event of events) this.published.inc({ type: event.type });
+  }
+
+  countRefused(events: readonly BillingEvent[]): void {
+    for (const event of events) this.refused.inc({ type: event.type });
   }
 
   /** Both gauges are collected in parallel by one scrape: they share a single table read. */

@@ -2,6 +2,8 @@ import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { BillingEvent } from './billing-event.model';
 
 export const OUTBOX_ITEM_TYPE = 'OutboxBatch';
+/** The same shape in a subscriber's queue (Keys.subscriberQueue). */
+export const SUBSCRIBER_QUEUE_ITEM_TYPE = 'SubscriberQueueItem';
 
 /**
  * One committed change's events, waiting to be published. Key: `OUTBOX#<shard>` /
@@ -21,7 +23,7 @@ export const OUTBOX_ITEM_TYPE = 'OutboxBatch';
 export interface OutboxItem {
   pk: string;
   sk: string;
-  type: typeof OUTBOX_ITEM_TYPE;
+  type: typeof OUTBOX_ITEM_TYPE | typeof SUBSCRIBER_QUEUE_ITEM_TYPE;
   id: string;
   shard: number;
   createdAt: string;
@@ -32,6 +34,8 @@ export interface OutboxItem {
   claimedBy?: string;
   claimUntil?: number;
   lastError?: string;
+  /** Set once the item's events were copied to the subscriber queues (OutboxRepository.fanOut). */
+  fannedOut?: boolean;
 }
 
 /** The item as written to the table: `events` travel as their JSON text. */

@@ -1,14 +1,18 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
 import { DynamoDatabase } from '../database/dynamo-database';
-import { Keys, type TableKey } from '../database/keys';
+import type { TableKey } from '../database/keys';
 import {
   type OutboxItem,
   type StoredOutboxItem,
@@ -67,12 +71,12 @@ export class OutboxRepository {
   }
 
   /**
-   * One page of a shard, oldest first, keys and lease only: the events come with the claim.
-   * Eventually consistent on purpose (half the read cost): a stale row only costs a failed
-   * claim, since claims are conditional.
+   * One page of a queue partition (an outbox shard or a subscriber's queue), oldest first, keys
+   * and lease only: the events come with the claim. Eventually consistent on purpose (half the
+   * read cost): a stale row only costs a failed claim, since claims are conditional.
    */
-  async listShard(
-    shard: number,
+  async listPartition(
+    pk: string,
     limit: number,
     start?: Record<string, unknown>,
   ): Promise<ShardPage> {
@@ -80,7 +84,7 @@ export class OutboxRepository {
       new QueryCommand({
         TableName: this.db.table,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': Keys.outboxPartition(shard) },
+        ExpressionAttributeValues: { ':pk': pk },
         ProjectionExpression: 'pk, sk, claimUntil',
         Limit: limit,
         ExclusiveStartKey: start,
@@ -206,8 +210,39 @@ export class OutboxRepository {
     );
   }
 
-  /** Unpublished events and the oldest item of one shard, reading at most `maxItems` items. */
-  async getShardBacklog(shard: number, maxItems: number): Promise<ShardBacklog> {
+  /**
+   * Copies a claimed outbox item's events into subscriber queues and marks the item, in one
+   * transaction, so each subscriber gets them exactly once however often the item is claimed.
+   * False when `owner` no longer holds the item, or another claim already fanned it out.
+   */
+  async fanOut(item: OutboxItem, owner: string, queued: StoredOutboxItem[]): Promise<boolean> {
+    try {
+      await this.db.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.db.table,
+                Key: keyOf(item),
+                UpdateExpression: 'SET fannedOut = :true',
+                ConditionExpression: 'claimedBy = :owner AND attribute_not_exists(fannedOut)',
+                ExpressionAttributeValues: { ':true': true, ':owner': owner },
+              },
+            },
+            ...queued.map((Item) => ({ Put: { TableName: this.db.table, Item } })),
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      const reasons = error instanceof TransactionCanceledException && error.CancellationReasons;
+      if (reasons && reasons[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
+  /** Undelivered events and the oldest item of one partition, reading at most `maxItems`. */
+  async getPartitionBacklog(pk: string, maxItems: number): Promise<ShardBacklog> {
     let pending = 0;
     let counted = 0;
     let oldestCreatedAt: string | undefined;
@@ -217,7 +252,7 @@ export class OutboxRepository {
         new QueryCommand({
           TableName: this.db.table,
           KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': Keys.outboxPartition(shard) },
+          ExpressionAttributeValues: { ':pk': pk },
           ProjectionExpression: 'createdAt, eventCount, published',
           Limit: Math.min(500, maxItems - counted),
           ExclusiveStartKey: start,

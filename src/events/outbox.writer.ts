@@ -5,6 +5,7 @@ import { IdGenerator } from '../common/ids';
 import { Clock } from '../common/time/clock';
 import type { AppConfig } from '../config/configuration';
 import { Keys } from '../database/keys';
+import type { BillingEventMap, BillingEventOf } from './billing-event-map';
 import {
   BILLING_EVENT_TYPES,
   type BillingEvent,
@@ -21,6 +22,7 @@ import {
   estimatedOutboxItemBytes,
 } from './outbox.model';
 import { OutboxRepository } from './outbox.repository';
+import { BillingEventSubscriptions } from './subscriptions/billing-event-subscriptions';
 
 const KNOWN_TYPES = new Set<string>(BILLING_EVENT_TYPES);
 
@@ -51,6 +53,7 @@ export class OutboxWriter {
     private readonly repository: OutboxRepository,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
+    private readonly subscriptions: BillingEventSubscriptions,
     config: ConfigService<AppConfig, true>,
   ) {
     this.enabled = config.get('events', { infer: true }).publishingEnabled;
@@ -61,20 +64,30 @@ export class OutboxWriter {
     this.storedListeners.push(listener);
   }
 
-  /** A new event with a fresh eventId; `occurredAt` defaults to now (the injected clock). */
-  event(
-    type: BillingEventType,
-    data: Record<string, unknown>,
+  /**
+   * A new event with a fresh eventId; `occurredAt` defaults to now (the injected clock). `data`
+   * is typed by the event type (BillingEventMap).
+   */
+  event<T extends BillingEventType>(
+    type: T,
+    data: BillingEventMap[T],
     options: { customerId?: string; occurredAt?: string | Date } = {},
-  ): BillingEvent {
+  ): BillingEventOf<T> {
     const occurredAt = new Date(options.occurredAt ?? this.clock.now()).toISOString();
-    return { eventId: this.ids.next(), type, occurredAt, customerId: options.customerId, data };
+    const event = {
+      eventId: this.ids.next(),
+      type,
+      occurredAt,
+      customerId: options.customerId,
+      data,
+    };
+    return event as BillingEventOf<T>;
   }
 
   /**
    * The outbox Put to add to the caller's TransactItems (it counts as one of the 100 actions
    * a transaction may hold). Undefined when there is nothing to store: no events, or publishing
-   * is disabled (BILLING_ENABLE_EVENT_PUBLISHING=false).
+   * is disabled (BILLING_ENABLE_EVENT_PUBLISHING=false) and no in-process subscriber wants them.
    */
   entryFor(events: readonly BillingEvent[]): TransactWriteItem | undefined {
     const item = this.newItem(events);
@@ -87,8 +100,10 @@ export class OutboxWriter {
     if (item) await this.repository.insert(item);
   }
 
-  private newItem(events: readonly BillingEvent[]): StoredOutboxItem | undefined {
-    if (!this.enabled || events.length === 0) return undefined;
+  private newItem(all: readonly BillingEvent[]): StoredOutboxItem | undefined {
+    // With publishing off, only what a subscriber wants is stored.
+    const events = this.enabled ? all : all.filter((e) => this.subscriptions.wants(e.type));
+    if (events.length === 0) return undefined;
     const ids = new Set(events.map((e) => e.eventId));
     if (ids.size !== events.length) {
       throw new Error('OutboxWriter: the same eventId appears twice in one batch');

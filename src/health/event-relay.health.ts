@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { OutboxRelay } from '../events';
+import { BillingEventSubscriptions, OutboxRelay } from '../events';
 
 /**
  * The event relay's state as a readiness detail. Always up: an EventBridge outage delays events
@@ -11,6 +11,7 @@ export class EventRelayHealthIndicator {
   constructor(
     private readonly indicators: HealthIndicatorService,
     private readonly relay: OutboxRelay,
+    private readonly subscriptions: BillingEventSubscriptions,
   ) {}
 
   check(key = 'eventRelay') {
@@ -21,5 +22,21 @@ export class EventRelayHealthIndicator {
       breaker: publisher.breaker,
       consecutiveFailures,
     });
+  }
+
+  /**
+   * Each in-process subscriber's state. Always up: a failing subscriber only delays its own
+   * events (they wait in its queue); its lag is on /metrics (`subscriber_lag_seconds`).
+   */
+  checkSubscribers(key = 'subscribers') {
+    const subscribers = Object.fromEntries(
+      this.subscriptions
+        .status()
+        .map(({ name, running, consecutiveFailures, lastError }) => [
+          name,
+          { running, consecutiveFailures, ...(consecutiveFailures > 0 ? { lastError } : {}) },
+        ]),
+    );
+    return this.indicators.check(key).up(subscribers);
   }
 }

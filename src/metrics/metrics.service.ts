@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/**
+ * The process's Prometheus registry, served on `/metrics`. Cross-cutting metrics live here;
+ * a module's own metrics are registered by that module (`usage.metrics.ts`,
+ * `outbox.metrics.ts`, …) with `counter()`, next to the code that knows what happened. Labels
+ * are bounded sets (outcomes, statuses, error codes, route templates), never ids.
+ */
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
@@ -22,5 +28,20 @@ export class MetricsService {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * The counter `name` on this registry, created on first use. Asking again returns the same
+   * counter (prom-client refuses a second registration), so two instances of an owner sharing
+   * one registry, as in unit tests, count into one series.
+   */
+  counter<L extends string>(config: {
+    name: string;
+    help: string;
+    labelNames: readonly L[];
+  }): Counter<L> {
+    const existing = this.registry.getSingleMetric(config.name);
+    if (existing) return existing as Counter<L>;
+    return new Counter({ ...config, registers: [this.registry] });
   }
 }

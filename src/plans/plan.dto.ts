@@ -5,7 +5,10 @@ import type { PlanDocument } from '../pricing/core/plan.types';
 import type { PlanVersion } from './plan.model';
 
 export class PlanVersionQuery {
-  @ApiPropertyOptional({ description: 'A specific version; the version in force now when omitted' })
+  @ApiPropertyOptional({
+    example: 2,
+    description: 'A specific version; the version in force now when omitted',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -21,8 +24,11 @@ export class PlanResponse {
   @ApiProperty({ example: '0.00', description: 'Decimal string, major units' }) baseFee: string;
   @ApiProperty({ example: '0.00', description: 'Decimal string, major units' })
   minimumCharge: string;
-  @ApiPropertyOptional({ example: { unitsPerDay: 10000 } }) limits?: { unitsPerDay?: number };
-  @ApiProperty({ description: 'Charges (DESIGN §5): per_unit, graduated, volume, package, flat' })
+  @ApiPropertyOptional({ type: () => PlanLimitsDto }) limits?: { unitsPerDay?: number };
+  @ApiProperty({
+    type: () => [ChargeDto],
+    description: 'Charges (DESIGN §5): per_unit, graduated, volume, package, flat',
+  })
   charges: PlanDocument['charges'];
   @ApiProperty({ example: 1 }) version: number;
   @ApiProperty({ example: '2026-11-01T00:00:00.000Z' }) effectiveFrom: string;
@@ -40,6 +46,15 @@ export class PlanResponse {
 
 export class PlanListResponse {
   @ApiProperty({ type: [PlanResponse] }) data: PlanResponse[];
+}
+
+export class PlanLimitsDto {
+  @ApiPropertyOptional({
+    example: 100000,
+    description:
+      'Units a customer may record per UTC day; more is refused (429 today, 422 for a past day)',
+  })
+  unitsPerDay?: number;
 }
 
 /* Documentation-only shapes: plan documents are checked by the pricing core's validatePlan,
@@ -63,13 +78,18 @@ export class ChargeDto {
   @ApiProperty({ example: 'api-calls', description: 'Unique within the plan' }) id: string;
   @ApiProperty({ example: '*', description: '"*", exact "/api/search" or prefix "/api/*"' })
   endpoint: string;
-  @ApiProperty({ enum: ['sum', 'count'] }) aggregation: string;
-  @ApiProperty({ enum: ['per_unit', 'graduated', 'volume', 'package', 'flat'] }) model: string;
+  @ApiProperty({ enum: ['sum', 'count'], example: 'sum' }) aggregation: string;
+  @ApiProperty({
+    enum: ['per_unit', 'graduated', 'volume', 'package', 'flat'],
+    example: 'graduated',
+  })
+  model: string;
   @ApiPropertyOptional({ example: '0.002', description: 'per_unit' }) unitAmount?: string;
   @ApiPropertyOptional({ type: [TierDto], description: 'graduated and volume' }) tiers?: TierDto[];
   @ApiPropertyOptional({ example: 1000, description: 'package' }) packageSize?: number;
   @ApiPropertyOptional({ example: '5.00', description: 'package' }) packageAmount?: string;
-  @ApiPropertyOptional({ enum: ['up', 'down'], description: 'package' }) rounding?: string;
+  @ApiPropertyOptional({ enum: ['up', 'down'], example: 'up', description: 'package' })
+  rounding?: string;
   @ApiPropertyOptional({ example: 0, description: 'package' }) freeUnits?: number;
   @ApiPropertyOptional({ example: '10.00', description: 'flat' }) amount?: string;
 }
@@ -80,7 +100,7 @@ export class PlanDocumentDto {
   @ApiProperty({ example: 'USD' }) currency: string;
   @ApiProperty({ example: '49.00' }) baseFee: string;
   @ApiProperty({ example: '0' }) minimumCharge: string;
-  @ApiPropertyOptional({ example: { unitsPerDay: 100000 } }) limits?: { unitsPerDay?: number };
+  @ApiPropertyOptional({ type: () => PlanLimitsDto }) limits?: { unitsPerDay?: number };
   @ApiProperty({ type: [ChargeDto] }) charges: ChargeDto[];
 }
 

@@ -1,16 +1,11 @@
 import { Body, Controller, Get, Param, Post, Put, Query, UseInterceptors } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiBody,
-  ApiCreatedResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ValidationFailed } from '../common/errors/domain-error';
 import { CachedResource } from '../common/cache/cached-resource.decorator';
 import { HttpCacheInterceptor } from '../common/cache/http-cache.interceptor';
 import { ResourceIdPipe } from '../common/http/resource-id.pipe';
+import { ApiErrors } from '../common/openapi';
+import { parseInstant } from '../common/time/instant';
 import {
   PlanDocumentDto,
   PlanListResponse,
@@ -21,35 +16,48 @@ import {
 import { checkPlanDocument, PlansService } from './plans.service';
 
 @ApiTags('plans')
-@ApiBearerAuth()
 @Controller('v1/plans')
 @UseInterceptors(HttpCacheInterceptor)
 export class PlansController {
   constructor(private readonly plans: PlansService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List plans (the version of each in force now)' })
-  @ApiOkResponse({ type: PlanListResponse })
+  @ApiOperation({
+    operationId: 'listPlans',
+    summary: 'List plans (the version of each in force now)',
+  })
+  @ApiOkResponse({ type: PlanListResponse, description: 'Every plan' })
   @CachedResource('plans')
   async list(): Promise<PlanListResponse> {
     return { data: (await this.plans.listCurrent()).map((v) => PlanResponse.from(v)) };
   }
 
   @Post()
-  @ApiOperation({ summary: 'Create a plan (version 1, in force now); 409 when the id exists' })
+  @ApiOperation({
+    operationId: 'createPlan',
+    summary: 'Create a plan (version 1, in force now); 409 when the id exists',
+  })
   @ApiBody({ type: PlanDocumentDto })
-  @ApiCreatedResponse({ type: PlanResponse })
+  @ApiCreatedResponse({ type: PlanResponse, description: 'Version 1 of the new plan' })
+  @ApiErrors({ 400: ['INVALID_PLAN', 'UNKNOWN_CURRENCY'], 409: ['PLAN_EXISTS'] })
   async create(@Body() body: Record<string, unknown>): Promise<PlanResponse> {
     return PlanResponse.from(await this.plans.create(checkPlanDocument(body)));
   }
 
   @Put(':id')
   @ApiOperation({
+    operationId: 'addPlanVersion',
     summary: 'Add a version of a plan, in force now or from a future effectiveFrom',
     description: 'Earlier versions are kept and keep pricing the usage of their time.',
   })
   @ApiBody({ type: PlanVersionDocumentDto })
-  @ApiOkResponse({ type: PlanResponse })
+  @ApiOkResponse({ type: PlanResponse, description: 'The new version' })
+  @ApiErrors({
+    400: ['INVALID_PLAN', 'UNKNOWN_CURRENCY'],
+    404: ['PLAN_NOT_FOUND'],
+    409: ['CONCURRENT_MODIFICATION'],
+    422: ['PLAN_CURRENCY_CHANGE'],
+  })
   async addVersion(
     @Param('id', ResourceIdPipe) id: string,
     @Body() body: Record<string, unknown>,
@@ -64,15 +72,23 @@ export class PlansController {
   }
 
   @Get(':id/versions')
-  @ApiOperation({ summary: 'Every version of a plan, oldest first' })
-  @ApiOkResponse({ type: PlanListResponse })
+  @ApiOperation({
+    operationId: 'listPlanVersions',
+    summary: 'Every version of a plan, oldest first',
+  })
+  @ApiOkResponse({ type: PlanListResponse, description: 'The versions, oldest first' })
+  @ApiErrors({ 404: ['PLAN_NOT_FOUND'] })
   async versions(@Param('id', ResourceIdPipe) id: string): Promise<PlanListResponse> {
     return { data: (await this.plans.listVersions(id)).map((v) => PlanResponse.from(v)) };
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Get a plan: the version in force now, or ?version=N' })
-  @ApiOkResponse({ type: PlanResponse })
+  @ApiOperation({
+    operationId: 'getPlan',
+    summary: 'Get a plan: the version in force now, or ?version=N',
+  })
+  @ApiOkResponse({ type: PlanResponse, description: 'The plan version' })
+  @ApiErrors({ 404: ['PLAN_NOT_FOUND'] })
   @CachedResource('plan', 'id')
   async get(
     @Param('id', ResourceIdPipe) id: string,
@@ -89,12 +105,5 @@ export class PlansController {
 /** An ISO-8601 instant with an explicit zone (the service refuses one in the past). */
 function parseEffectiveFrom(value: unknown): Date | undefined {
   if (value === undefined || value === null) return undefined;
-  const invalid = (message: string) =>
-    new ValidationFailed([{ field: 'effectiveFrom', messages: [message] }]);
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:\d{2})$/.test(value)) {
-    throw invalid('effectiveFrom must be an ISO-8601 date-time with a time zone');
-  }
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw invalid('effectiveFrom is not a valid date-time');
-  return date;
+  return parseInstant(value, 'effectiveFrom', 'date-time');
 }

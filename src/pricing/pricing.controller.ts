@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../common/auth/auth.decorators';
 import { ResourceIdPipe } from '../common/http/resource-id.pipe';
+import { ApiErrors } from '../common/openapi';
 import { ChargesService, type ChargesJson } from './charges.service';
 import {
   ChargesQueryDto,
@@ -12,7 +13,6 @@ import {
 import { QuoteService, type QuoteJson } from './quote.service';
 
 @ApiTags('pricing')
-@ApiBearerAuth()
 @Controller('v1')
 export class PricingController {
   constructor(
@@ -23,18 +23,27 @@ export class PricingController {
   @Post('pricing/quote')
   @HttpCode(200)
   @RequireScope('read')
-  @ApiOperation({ summary: 'Price a usage map with a plan id or an inline plan document' })
+  @ApiOperation({
+    operationId: 'quotePrice',
+    summary: 'Price a usage map with a plan id or an inline plan document',
+  })
   @ApiBody({ type: QuoteRequestDto })
-  @ApiOkResponse({ type: QuoteResponseDto })
+  @ApiOkResponse({ type: QuoteResponseDto, description: 'The charge breakdown' })
+  @ApiErrors({
+    400: ['INVALID_PLAN', 'INVALID_PRICING_INPUT', 'INVALID_DECIMAL', 'UNKNOWN_CURRENCY'],
+    422: ['UNKNOWN_PLAN'],
+  })
   quote(@Body() body: Record<string, unknown>): Promise<QuoteJson> {
     return this.quotes.quote(body);
   }
 
   @Get('customers/:id/charges')
   @ApiOperation({
+    operationId: 'getCustomerCharges',
     summary: "A customer's charges for a period so far, with the plan version(s) in force",
   })
-  @ApiOkResponse({ type: ChargesResponseDto })
+  @ApiOkResponse({ type: ChargesResponseDto, description: 'The charge breakdown so far' })
+  @ApiErrors({ 404: ['CUSTOMER_NOT_FOUND'] })
   forCustomer(
     @Param('id', ResourceIdPipe) id: string,
     @Query() query: ChargesQueryDto,

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { IsPeriod } from '../common/http/validators';
 import { PlanDocumentDto } from '../plans/plan.dto';
 
 /** Documentation shape; the body is checked field by field in QuoteService. */
@@ -56,7 +57,7 @@ export class ChargesQueryDto {
     description: 'YYYY-MM; the current month when omitted',
   })
   @IsOptional()
-  @IsString()
+  @IsPeriod()
   period?: string;
 }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type FieldProblem, ValidationFailed } from '../common/errors/domain-error';
 import { RESOURCE_ID_PATTERN } from '../common/http/resource-id.pipe';
-import { decimalProblem } from '../common/money';
+import { jsonDecimalProblem, parseJsonDecimal } from '../common/money';
 import { checkPlanDocument, PlansService } from '../plans/plans.service';
 import { type PriceBreakdownJson, priceUsage, serializeBreakdown, type UsageRow } from './core';
 import { MAX_ENDPOINT_LENGTH } from './core';
@@ -70,12 +70,13 @@ function parseUsageMap(value: unknown, problems: FieldProblem[]): UsageRow[] {
     }
     const isObject = typeof raw === 'object' && raw !== null && !Array.isArray(raw);
     const quantityInput: unknown = isObject ? (raw as { quantity?: unknown }).quantity : raw;
-    const quantity = typeof quantityInput === 'number' ? String(quantityInput) : quantityInput;
-    const problem = decimalProblem(quantity, QUANTITY_RULES);
+    // The usage rule for JSON numbers and strings (parseJsonDecimal): -0, null, 1e-7 refused.
+    const problem = jsonDecimalProblem(quantityInput, QUANTITY_RULES);
     if (problem) {
       problems.push({ field, messages: [`quantity ${problem}`] });
       continue;
     }
+    const quantity = parseJsonDecimal(quantityInput, QUANTITY_RULES).toFixed();
     let events: number;
     if (isObject) {
       const e = (raw as { events?: unknown }).events;
@@ -89,10 +90,10 @@ function parseUsageMap(value: unknown, problems: FieldProblem[]): UsageRow[] {
       events = e as number;
     } else {
       // A bare quantity reads as that many events of quantity 1 (the default per event).
-      events = /^\d+$/.test(quantity as string) ? Number(quantity) : 1;
+      events = /^\d+$/.test(quantity) ? Number(quantity) : 1;
       if (!Number.isSafeInteger(events)) events = Number.MAX_SAFE_INTEGER;
     }
-    rows.push({ endpoint, quantity: quantity as string, events });
+    rows.push({ endpoint, quantity, events });
   }
   return rows;
 }

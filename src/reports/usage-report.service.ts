@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type FieldProblem, ValidationFailed } from '../common/errors/domain-error';
 import { Dec, type Decimal } from '../common/money';
 import { Clock } from '../common/time/clock';
+import { checkInstant } from '../common/time/instant';
 import { periodOf } from '../common/time/period';
 import type { Customer } from '../customers/customer.model';
 import { CustomersService } from '../customers/customers.service';
@@ -58,11 +59,6 @@ const GROUP_KEY: Record<Exclude<UsageGroupBy, 'customer' | 'endpoint'>, (day: st
   month: (day) => day.slice(0, 7),
 };
 
-const isRealDay = (value: string) =>
-  /^\d{4}-\d{2}-\d{2}$/.test(value) &&
-  !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) &&
-  new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
-
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /**
@@ -87,16 +83,24 @@ export class UsageReportService {
     groupBy?: UsageGroupBy;
   }): UsageReportRequest {
     const period = periodOf(this.clock.now());
-    const from = query.from ?? dayOf(period.start.getTime());
-    const to = query.to ?? dayOf(period.end.getTime());
     const problems: FieldProblem[] = [];
-    for (const [field, value] of [
-      ['from', from],
-      ['to', to],
-    ] as const) {
-      if (!isRealDay(value))
-        problems.push({ field, messages: [`${field} must be a YYYY-MM-DD date`] });
-    }
+    // The same forms as every from/to; the report is made of whole UTC days, so an instant must
+    // fall on a UTC midnight (rounding it to one would report other hours than asked for).
+    const day = (field: 'from' | 'to', value: string | undefined, fallback: Date): string => {
+      const checked = value === undefined ? undefined : checkInstant(value, 'date-or-date-time');
+      if (checked && !checked.ok)
+        problems.push({ field, messages: [`${field} ${checked.problem}`] });
+      const ms = checked?.ok ? checked.date.getTime() : fallback.getTime();
+      if (ms % DAY_MS !== 0) {
+        problems.push({
+          field,
+          messages: [`${field} must be a UTC midnight: the report counts whole UTC days`],
+        });
+      }
+      return dayOf(ms);
+    };
+    const from = day('from', query.from, period.start);
+    const to = day('to', query.to, period.end);
     if (problems.length === 0) {
       const days = (Date.parse(to) - Date.parse(from)) / DAY_MS;
       if (days <= 0) problems.push({ field: 'to', messages: ['to must be after from'] });

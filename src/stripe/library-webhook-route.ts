@@ -1,26 +1,15 @@
-import { StripeWebhookController } from '@golevelup/nestjs-stripe';
-import { NotFoundException, UseGuards, type CanActivate } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { StripeModule } from '@golevelup/nestjs-stripe';
+import { MODULE_METADATA } from '@nestjs/common/constants';
 
 /**
- * `@golevelup/nestjs-stripe` always mounts its own webhook controller at `POST /stripe/webhook`,
- * even when no webhook config is given. Ours is `POST /v1/webhooks/stripe` (DESIGN §4: it stores
- * the event before acting and answers `{received, duplicate}`), so the library's route is dead
- * weight that would appear in /docs and answer 500 ("Missing stripe-signature header").
- * The library offers no switch, so its controller class is hidden from OpenAPI and answers 404.
+ * `@golevelup/nestjs-stripe` declares its own webhook controller (`POST /stripe/webhook`) in its
+ * module metadata and mounts it even when no webhook config is given; it has no switch to turn it
+ * off. Ours is `POST /v1/webhooks/stripe` (DESIGN §4: it stores the event before acting and
+ * answers `{received, duplicate}`). Guarding the library's route still left it registered: it
+ * answered 401 before its guard could answer 404, and showed in routes and metrics. So the
+ * library's module is declared without controllers before Nest scans it: the route does not
+ * exist, and a request to it is the 404 of any unknown path.
  */
-class LibraryWebhookRouteDisabled implements CanActivate {
-  canActivate(): boolean {
-    throw new NotFoundException('Cannot POST /stripe/webhook');
-  }
-}
-
-let disabled = false;
-
-export function disableLibraryWebhookRoute(): void {
-  if (disabled) return;
-  disabled = true;
-  ApiExcludeController()(StripeWebhookController);
-  // An instance, not a class: it needs no DI and so no registration in the library's module.
-  UseGuards(new LibraryWebhookRouteDisabled())(StripeWebhookController);
+export function removeLibraryWebhookRoute(): void {
+  Reflect.defineMetadata(MODULE_METADATA.CONTROLLERS, [], StripeModule);
 }

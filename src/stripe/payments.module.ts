@@ -7,11 +7,11 @@ import type { AppConfig } from '../config/configuration';
 import { NoopPaymentGateway } from './noop-payment-gateway';
 import { PaymentGateway } from './payment-gateway';
 import { stripeClientConfig } from './stripe-client.config';
-import { disableLibraryWebhookRoute } from './library-webhook-route';
+import { removeLibraryWebhookRoute } from './library-webhook-route';
 import { StripePaymentGateway } from './stripe-payment-gateway';
 
-// Before Nest scans the module graph, so the library's controller is registered already disabled.
-disableLibraryWebhookRoute();
+// Before Nest scans the module graph, so the library's controller is never registered.
+removeLibraryWebhookRoute();
 
 /**
  * Provides the `PaymentGateway` port: Stripe when STRIPE_SECRET_KEY is set, otherwise a gateway

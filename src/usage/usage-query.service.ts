@@ -4,6 +4,7 @@ import type { Cache } from 'cache-manager';
 import { CacheKeys } from '../common/cache/cache-keys';
 import { ValidationFailed } from '../common/errors/domain-error';
 import { Clock } from '../common/time/clock';
+import { parseInstant } from '../common/time/instant';
 import { periodOf } from '../common/time/period';
 import { CustomersService } from '../customers/customers.service';
 import type { UsageRow } from '../pricing/core';
@@ -88,18 +89,4 @@ export class UsageQueryService extends UsageSource {
     await this.cache.set(key, report, USAGE_CACHE_TTL_MS);
     return report;
   }
-}
-
-/** `YYYY-MM-DD` (midnight UTC) or an ISO-8601 date-time with a zone. */
-function parseInstant(value: string, field: string): Date {
-  const ok =
-    /^\d{4}-\d{2}-\d{2}$/.test(value) ||
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(value);
-  const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (!ok || Number.isNaN(date.getTime())) {
-    throw new ValidationFailed([
-      { field, messages: [`${field} must be YYYY-MM-DD or an ISO-8601 date-time with a zone`] },
-    ]);
-  }
-  return date;
 }

@@ -49,6 +49,19 @@ describe('checkUsageEvent', () => {
     ['NaN-like', { ...base, quantity: 'NaN' }, 'quantity'],
     ['exponent', { ...base, quantity: '1e3' }, 'quantity'],
     ['boolean quantity', { ...base, quantity: true }, 'quantity'],
+    ['-0 as a number', { ...base, quantity: -0 }, 'quantity'],
+    ['"-0"', { ...base, quantity: '-0' }, 'quantity'],
+    ['null quantity', { ...base, quantity: null }, 'quantity'],
+    ['1e-7 (written 1e-7 as its shortest form)', { ...base, quantity: 1e-7 }, 'quantity'],
+    ['31 February', { ...base, timestamp: '2026-02-31T10:00:00Z' }, 'timestamp'],
+    ['29 February of 2026', { ...base, timestamp: '2026-02-29T10:00:00Z' }, 'timestamp'],
+    [
+      '29 February with an offset',
+      { ...base, timestamp: '2026-02-29T23:00:00-05:00' },
+      'timestamp',
+    ],
+    ['hour 24', { ...base, timestamp: '2026-03-14T24:00:00Z' }, 'timestamp'],
+    ['a bare date', { ...base, timestamp: '2026-03-14' }, 'timestamp'],
     ['6 minutes ahead', { ...base, timestamp: '2026-03-15T12:06:00Z' }, 'timestamp'],
     ['36 days old', { ...base, timestamp: '2026-02-07T11:59:00Z' }, 'timestamp'],
     ['no time zone', { ...base, timestamp: '2026-03-15T12:00:00' }, 'timestamp'],
@@ -64,6 +77,7 @@ describe('checkUsageEvent', () => {
       { ...base, quantity: 1000000 },
       { ...base, quantity: '0.000001' },
       { ...base, quantity: 0 },
+      { ...base, quantity: 1e3 }, // the same JSON number as 1000
       { ...base, timestamp: '2026-03-15T12:05:00Z' },
       { ...base, timestamp: '2026-02-08T12:00:00Z' },
     ]) {

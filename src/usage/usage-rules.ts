@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RESOURCE_ID_PATTERN } from '../common/http/resource-id.pipe';
-import { Dec, decimalProblem } from '../common/money';
+import { jsonDecimalProblem, parseJsonDecimal } from '../common/money';
+import { checkInstant } from '../common/time/instant';
 import type { IngestError, UsageEvent } from './usage.model';
 
 export const USAGE_RULES = {
@@ -15,7 +16,6 @@ export const USAGE_RULES = {
 const FIELDS = new Set(['customerId', 'endpoint', 'quantity', 'timestamp', 'eventId']);
 const ENDPOINT = /^\/[\x21-\x7e]*$/;
 const EVENT_ID = /^[\x21-\x7e]+$/;
-const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export type Checked = { event: UsageEvent } | { error: IngestError };
 
@@ -48,25 +48,21 @@ export function checkUsageEvent(raw: unknown, now: Date, maxAgeDays: number): Ch
     return invalid('endpoint', `must start with "/" and be at most 255 visible characters`);
   }
 
-  const rawQuantity = input.quantity ?? '1';
-  const quantity = typeof rawQuantity === 'number' ? String(rawQuantity) : rawQuantity;
-  const problem = decimalProblem(quantity, {
-    maxDecimalPlaces: USAGE_RULES.maxQuantityDecimals,
-    maxIntegerDigits: 7,
-  });
+  // Absent means 1; null is refused like any other non-decimal (README "Usage rules").
+  const rawQuantity = input.quantity === undefined ? '1' : input.quantity;
+  const quantityRules = { maxDecimalPlaces: USAGE_RULES.maxQuantityDecimals, maxIntegerDigits: 7 };
+  const problem = jsonDecimalProblem(rawQuantity, quantityRules);
   if (problem) return invalid('quantity', problem);
-  const exact = new Dec(quantity as string);
+  const exact = parseJsonDecimal(rawQuantity, quantityRules);
   if (exact.greaterThan(USAGE_RULES.maxQuantity)) {
     return invalid('quantity', `must be at most ${USAGE_RULES.maxQuantity}`);
   }
 
   let timestamp = now;
   if (input.timestamp !== undefined) {
-    if (typeof input.timestamp !== 'string' || !ISO_WITH_ZONE.test(input.timestamp)) {
-      return invalid('timestamp', 'must be an ISO-8601 date-time with a time zone');
-    }
-    timestamp = new Date(input.timestamp);
-    if (Number.isNaN(timestamp.getTime())) return invalid('timestamp', 'is not a valid date-time');
+    const checked = checkInstant(input.timestamp, 'date-time');
+    if (!checked.ok) return invalid('timestamp', checked.problem);
+    timestamp = checked.date;
   }
   if (timestamp.getTime() > now.getTime() + USAGE_RULES.maxFutureMs) {
     return invalid('timestamp', 'must not be more than 5 minutes in the future');
@@ -99,6 +95,7 @@ export function checkUsageEvent(raw: unknown, now: Date, maxAgeDays: number): Ch
       timestamp: iso,
       day: iso.slice(0, 10),
       period: iso.slice(0, 7),
+      timestampGiven: input.timestamp !== undefined,
     },
   };
 }

@@ -2,7 +2,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Dec } from '../common/money';
 import { isStoreUnavailable } from '../common/errors/store-errors';
 import { Clock } from '../common/time/clock';
-import type { IngestOutcome, UsageEvent, UsageTotals } from './usage.model';
+import type {
+  IngestError,
+  IngestOutcome,
+  StoredEventPayload,
+  UsageEvent,
+  UsageTotals,
+} from './usage.model';
 import { type DayIncrement, type UsageWrite, UsageRepository } from './usage.repository';
 
 /** What the writer needs to know about each event's customer, resolved before writing. */
@@ -90,7 +96,7 @@ export class UsageWriter {
   /**
    * Takes events in arrival order while they fit. An event whose customer + eventId is already in
    * the chunk waits for the next one (a transaction may touch an item once); there it meets the
-   * committed first copy and is reported as a duplicate.
+   * committed first copy and is reported as a duplicate, or as a conflict when it differs.
    */
   private takeChunk(): Pending[] {
     const chunk: Pending[] = [];
@@ -123,17 +129,34 @@ export class UsageWriter {
   }
 
   private async commit(chunk: Pending[]): Promise<void> {
+    /** Unresolved events, in arrival order. */
     let pending = chunk;
+    /**
+     * Events left out because they do not fit their day's limit after the events before them.
+     * Only provisional: they are answered when the others commit, and reconsidered if those fail,
+     * so no event is refused for room that an event which then fails would have taken.
+     */
+    const overLimit = new Map<Pending, IngestError>();
     let conflicts = 0;
-    while (pending.length > 0) {
-      const now = this.clock.now();
-      const batch = buildWrite(pending, now.getTime());
-      batch.extra = this.extraItems(batch.events);
-      const failures = await this.usage.write(batch, now.toISOString());
-      if (failures.length === 0) {
+    for (;;) {
+      const writing = pending.filter((p) => !overLimit.has(p));
+      if (writing.length > 0) {
+        const now = this.clock.now();
+        const batch = buildWrite(writing, now.getTime());
+        batch.extra = this.extraItems(batch.events);
+        const failures = await this.usage.write(batch, now.toISOString());
+        if (failures.some((f) => f.kind === 'conflict')) {
+          if (++conflicts > MAX_CONFLICT_RETRIES) throw new Error('usage write kept conflicting');
+          await new Promise((r) => setTimeout(r, 5 * 2 ** conflicts * Math.random()));
+          continue;
+        }
+        if (failures.length > 0) {
+          pending = await this.settleFailures(pending, overLimit, failures);
+          continue;
+        }
         // Listeners (cache invalidation) finish before callers hear back, so a read right after
         // an acknowledged write never sees a stale cached total, on any instance.
-        const events = pending.map((p) => p.event);
+        const events = writing.map((p) => p.event);
         await Promise.all(
           this.onAccepted.map((listener) =>
             Promise.resolve(listener(events)).catch((error: unknown) =>
@@ -141,36 +164,54 @@ export class UsageWriter {
             ),
           ),
         );
-        for (const p of pending) p.resolve({ eventId: p.event.eventId, status: 'accepted' });
-        return;
+        for (const p of writing) p.resolve({ eventId: p.event.eventId, status: 'accepted' });
       }
-      if (failures.some((f) => f.kind === 'conflict')) {
-        if (++conflicts > MAX_CONFLICT_RETRIES) throw new Error('usage write kept conflicting');
-        await new Promise((r) => setTimeout(r, 5 * 2 ** conflicts * Math.random()));
-        continue;
+      for (const [p, error] of overLimit) {
+        p.resolve({ eventId: p.event.eventId, status: 'rejected', error });
       }
-      const remaining = await this.settleFailures(pending, failures);
-      if (remaining.length === pending.length)
-        throw new Error('usage write failed without a cause');
-      pending = remaining;
+      return;
     }
   }
 
-  /** Resolves the events a failed transaction blamed, and returns the rest for another try. */
+  /**
+   * Resolves the events a failed transaction blamed for good (duplicates, conflicts, closed
+   * periods), recomputes which events of the affected days are over the limit, and returns the
+   * unresolved events for another try.
+   */
   private async settleFailures(
     pending: Pending[],
+    overLimit: Map<Pending, IngestError>,
     failures: Awaited<ReturnType<UsageRepository['write']>>,
   ): Promise<Pending[]> {
     const settled = new Set<Pending>();
     const settle = (p: Pending, outcome: Omit<IngestOutcome, 'eventId'>) => {
       if (settled.has(p)) return;
       settled.add(p);
+      overLimit.delete(p);
       p.resolve({ eventId: p.event.eventId, ...outcome });
     };
+    const days = new Set<string>();
     for (const failure of failures) {
       if (failure.kind === 'duplicate') {
         const p = pending.find((x) => x.event === failure.event);
-        if (p) settle(p, { status: 'duplicate' });
+        if (!p) continue;
+        // The store normally returns the blocking item with the failure; read it only if not.
+        const existing =
+          failure.existing ??
+          (await this.usage.getEventPayload(p.event.customerId, p.event.eventId));
+        const differs = existing ? differingFields(existing, p.event) : [];
+        settle(
+          p,
+          differs.length === 0
+            ? { status: 'duplicate' }
+            : {
+                status: 'rejected',
+                error: {
+                  code: 'EVENT_ID_CONFLICT',
+                  message: `Event ${p.event.eventId} of customer ${p.event.customerId} was already recorded with a different ${differs.join(', ')}; use a new eventId for a different event`,
+                },
+              },
+        );
       } else if (failure.kind === 'closed') {
         for (const p of pending) {
           if (p.event.customerId === failure.customerId && p.event.period === failure.period) {
@@ -183,31 +224,34 @@ export class UsageWriter {
             });
           }
         }
+      } else if (failure.kind === 'limit') {
+        days.add(dayKey(failure.day));
       }
     }
-    // A day over its limit: keep, in arrival order, the events that still fit under it.
-    for (const failure of failures) {
-      if (failure.kind !== 'limit') continue;
-      const { customerId, day } = failure.day;
+    // A day whose events changed may now have room for an event left out before.
+    const left = [...overLimit.keys()].map((p) => dayKey(p.event));
+    for (const p of settled) if (left.includes(dayKey(p.event))) days.add(dayKey(p.event));
+
+    const before = new Set(overLimit.keys());
+    const remaining = pending.filter((p) => !settled.has(p));
+    const now = this.clock.now();
+    for (const key of days) {
+      const events = remaining.filter((p) => dayKey(p.event) === key);
+      const limit = strictestLimit(events.map((p) => p.unitsPerDay));
+      for (const p of events) overLimit.delete(p);
+      if (limit === undefined || events.length === 0) continue;
+      // Keep, in arrival order, the events that still fit under the limit.
+      const { customerId, day } = events[0].event;
       let used = new Dec(await this.usage.getDayQuantity(customerId, day));
-      for (const p of pending) {
-        if (settled.has(p) || p.event.customerId !== customerId || p.event.day !== day) continue;
+      for (const p of events) {
         const next = used.plus(p.event.quantity);
-        if (p.unitsPerDay !== undefined && next.greaterThan(p.unitsPerDay)) {
-          settle(p, {
-            status: 'rejected',
-            error: {
-              code: 'USAGE_LIMIT_EXCEEDED',
-              message: `Daily limit of ${p.unitsPerDay} units reached for ${day}`,
-              retryAfterSeconds: secondsUntilNextUtcDay(this.clock.now()),
-            },
-          });
-        } else {
-          used = next;
-        }
+        if (next.greaterThan(limit)) overLimit.set(p, limitExceeded(limit, day, now));
+        else used = next;
       }
     }
-    return pending.filter((p) => !settled.has(p));
+    const unchanged = before.size === overLimit.size && [...before].every((p) => overLimit.has(p));
+    if (settled.size === 0 && unchanged) throw new Error('usage write failed without a cause');
+    return remaining;
   }
 
   private fail(chunk: Pending[], error: unknown): void {
@@ -218,14 +262,68 @@ export class UsageWriter {
 }
 
 const eventKey = (event: UsageEvent) => `${event.customerId}\u0000${event.eventId}`;
+const dayKey = (x: { customerId: string; day: string }) => `${x.customerId}\u0000${x.day}`;
+
+/** Events of one customer-day resolved against different plan versions: the strictest limit. */
+function strictestLimit(limits: readonly (string | undefined)[]): string | undefined {
+  let strictest: string | undefined;
+  for (const limit of limits) {
+    if (limit !== undefined && (strictest === undefined || new Dec(limit).lessThan(strictest)))
+      strictest = limit;
+  }
+  return strictest;
+}
+
+/**
+ * Over the limit. Only today's total resets (at the next UTC midnight), so only today's refusal
+ * says when to retry; another day's total never resets (the single-event route answers 422).
+ */
+function limitExceeded(limit: string, day: string, now: Date): IngestError {
+  return day === now.toISOString().slice(0, 10)
+    ? {
+        code: 'USAGE_LIMIT_EXCEEDED',
+        message: `Daily limit of ${limit} units reached for ${day}`,
+        retryAfterSeconds: secondsUntilNextUtcDay(now),
+      }
+    : {
+        code: 'USAGE_LIMIT_EXCEEDED',
+        message: `Daily limit of ${limit} units reached for ${day}; a past day's total never resets`,
+      };
+}
+
+/**
+ * What makes an event with a known customer + eventId a different event: another endpoint,
+ * another quantity (as decimals: "1.0" is "1"), or another timestamp when the client gave one
+ * both times (a retry without one gets a new server time and is still the same event).
+ */
+export function differingFields(stored: StoredEventPayload, incoming: UsageEvent): string[] {
+  const fields: string[] = [];
+  if (stored.endpoint !== incoming.endpoint) fields.push('endpoint');
+  if (!sameDecimal(stored.quantity, incoming.quantity)) fields.push('quantity');
+  if (
+    stored.timestampGiven &&
+    incoming.timestampGiven &&
+    Date.parse(stored.timestamp) !== Date.parse(incoming.timestamp)
+  ) {
+    fields.push('timestamp');
+  }
+  return fields;
+}
+
+function sameDecimal(a: string, b: string): boolean {
+  try {
+    return new Dec(a).equals(b);
+  } catch {
+    return a === b;
+  }
+}
 
 /** Builds the transaction's content: events, merged day totals, and open-period checks. */
 function buildWrite(pending: Pending[], now: number): UsageWrite {
   const days = new Map<string, DayIncrement>();
-  const limits = new Map<string, string | undefined>();
   const periods = new Map<string, { customerId: string; period: string }>();
   for (const { event, unitsPerDay } of pending) {
-    const key = `${event.customerId}\u0000${event.day}`;
+    const key = dayKey(event);
     const day: DayIncrement = days.get(key) ?? {
       customerId: event.customerId,
       day: event.day,
@@ -240,18 +338,14 @@ function buildWrite(pending: Pending[], now: number): UsageWrite {
       quantity: new Dec(ep.quantity).plus(event.quantity).toFixed(),
       events: ep.events + 1,
     });
+    day.limit = strictestLimit([day.limit, unitsPerDay]);
     days.set(key, day);
-    limits.set(key, unitsPerDay);
     if (needsOpenPeriodCheck(event, now)) {
       periods.set(`${event.customerId}\u0000${event.period}`, {
         customerId: event.customerId,
         period: event.period,
       });
     }
-  }
-  for (const [key, day] of days) {
-    const limit = limits.get(key);
-    if (limit !== undefined) day.maxBefore = new Dec(limit).minus(day.quantity).toFixed();
   }
   return {
     events: pending.map((p) => p.event),

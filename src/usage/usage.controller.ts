@@ -1,9 +1,10 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RequireScope } from '../common/auth/auth.decorators';
 import { ValidationFailed } from '../common/errors/domain-error';
 import { ResourceIdPipe } from '../common/http/resource-id.pipe';
+import { ApiErrors } from '../common/openapi';
 import {
   BatchResponseDto,
   IngestResponseDto,
@@ -18,7 +19,6 @@ import { UsageQueryService, type UsageReport } from './usage-query.service';
 import { UsageService } from './usage.service';
 
 @ApiTags('usage')
-@ApiBearerAuth()
 @Controller('v1')
 export class UsageController {
   constructor(
@@ -29,10 +29,28 @@ export class UsageController {
   @Post('usage')
   @RequireScope('ingest')
   @ApiOperation({
+    operationId: 'recordUsage',
     summary: 'Record one usage event: 201 when new, 200 {duplicate:true} when already counted',
+    description:
+      'Customer + eventId is counted once, forever. The same eventId with a different endpoint, quantity or timestamp is a 409 `EVENT_ID_CONFLICT`. Over the daily limit: 429 with `Retry-After` for today, 422 for a past day (its total never resets).',
   })
   @ApiBody({ type: UsageEventDto })
-  @ApiOkResponse({ type: IngestResponseDto })
+  @ApiCreatedResponse({
+    type: IngestResponseDto,
+    description: 'Counted',
+    example: { eventId: 'req-7f3a', duplicate: false },
+  })
+  @ApiOkResponse({
+    type: IngestResponseDto,
+    description: 'Already counted (same customer and eventId, same event): nothing changed',
+    example: { eventId: 'req-7f3a', duplicate: true },
+  })
+  @ApiErrors({
+    400: ['INVALID_USAGE'],
+    409: ['EVENT_ID_CONFLICT'],
+    422: ['UNKNOWN_CUSTOMER', 'CUSTOMER_ARCHIVED', 'PERIOD_CLOSED', 'USAGE_LIMIT_EXCEEDED'],
+    429: ['USAGE_LIMIT_EXCEEDED'],
+  })
   async track(
     @Body() body: Record<string, unknown>,
     @Res({ passthrough: true }) res: Response,
@@ -47,9 +65,15 @@ export class UsageController {
   @Post('usage/batch')
   @HttpCode(200)
   @RequireScope('ingest')
-  @ApiOperation({ summary: 'Record up to 1,000 events; each is accepted, duplicate or rejected' })
+  @ApiOperation({
+    operationId: 'recordUsageBatch',
+    summary: 'Record up to 1,000 events; each is accepted, duplicate or rejected',
+    description:
+      "Each event gets the outcome it would get alone, in `results[index]`; a rejected event carries the error code `POST /v1/usage` would answer (e.g. `EVENT_ID_CONFLICT`, `USAGE_LIMIT_EXCEEDED`). Events of one customer-day are accepted in arrival order while they fit the day's limit.",
+  })
   @ApiBody({ type: UsageBatchDto })
-  @ApiOkResponse({ type: BatchResponseDto })
+  @ApiOkResponse({ type: BatchResponseDto, description: 'The outcome of every event' })
+  @ApiErrors({ 413: ['BATCH_TOO_LARGE'] })
   async trackBatch(@Body() body: Record<string, unknown>): Promise<BatchResponseDto> {
     const extra = Object.keys(body).filter((k) => k !== 'events');
     if (!Array.isArray(body.events) || extra.length > 0) {
@@ -79,10 +103,12 @@ export class UsageController {
 
   @Get('customers/:id/usage')
   @ApiOperation({
+    operationId: 'getCustomerUsage',
     summary: "A customer's usage in [from, to), optionally grouped by day or endpoint",
     description: 'Cached until new usage arrives; `Cache-Control: no-cache` forces a fresh read.',
   })
-  @ApiOkResponse({ type: UsageReportDto })
+  @ApiOkResponse({ type: UsageReportDto, description: 'Totals and groups' })
+  @ApiErrors({ 404: ['CUSTOMER_NOT_FOUND'] })
   report(
     @Param('id', ResourceIdPipe) id: string,
     @Query() query: UsageQueryDto,

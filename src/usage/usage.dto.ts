@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
+import { IsDateOrInstant } from '../common/http/validators';
 
 /* Bodies are checked event by event (usage-rules.ts) so a batch can report each index; these
    classes describe them for OpenAPI. */
@@ -11,12 +12,13 @@ export class UsageEventDto {
   @ApiPropertyOptional({
     example: '1',
     default: '1',
-    description: 'Non-negative decimal (number or string), ≤ 6 decimals, ≤ 1,000,000',
+    description:
+      'Plain decimal ≤ 1,000,000: digits, optional fraction of ≤ 6 places, no sign or exponent; a JSON number is read by its shortest decimal form (-0, 1e-7 refused); absent = 1, null refused',
   })
   quantity?: string;
   @ApiPropertyOptional({
     example: '2026-11-24T10:00:00Z',
-    description: `Default now; ≤ 5 minutes ahead, ≤ USAGE_MAX_AGE_DAYS old; stored in UTC`,
+    description: `ISO-8601 date-time with a zone (Z or ±HH:MM); a day or time that does not exist is refused. Default now; ≤ 5 minutes ahead, ≤ USAGE_MAX_AGE_DAYS old; stored in UTC`,
   })
   timestamp?: string;
   @ApiPropertyOptional({
@@ -39,7 +41,7 @@ export class IngestResponseDto {
 export class BatchResultDto {
   @ApiProperty({ example: 0 }) index: number;
   @ApiProperty({ example: 'req-7f3a' }) eventId: string;
-  @ApiProperty({ enum: ['accepted', 'duplicate', 'rejected'] }) status: string;
+  @ApiProperty({ enum: ['accepted', 'duplicate', 'rejected'], example: 'accepted' }) status: string;
   @ApiPropertyOptional({
     example: {
       code: 'USAGE_LIMIT_EXCEEDED',
@@ -58,16 +60,22 @@ export class BatchResponseDto {
 }
 
 export class UsageQueryDto {
-  @ApiPropertyOptional({ example: '2026-11-01', description: 'Inclusive; YYYY-MM-DD or date-time' })
+  @ApiPropertyOptional({
+    example: '2026-11-01',
+    description:
+      'Inclusive; YYYY-MM-DD (midnight UTC) or an ISO-8601 date-time with a zone; default the start of the current month',
+  })
   @IsOptional()
-  @IsString()
-  @MaxLength(40)
+  @IsDateOrInstant()
   from?: string;
 
-  @ApiPropertyOptional({ example: '2026-12-01', description: 'Exclusive; YYYY-MM-DD or date-time' })
+  @ApiPropertyOptional({
+    example: '2026-12-01',
+    description:
+      'Exclusive; YYYY-MM-DD (midnight UTC) or an ISO-8601 date-time with a zone; default the start of next month',
+  })
   @IsOptional()
-  @IsString()
-  @MaxLength(40)
+  @IsDateOrInstant()
   to?: string;
 
   @ApiPropertyOptional({ enum: ['day', 'endpoint'] })

@@ -7,15 +7,27 @@ const KIND_BY_CODE: Record<string, ErrorKind> = {
   CUSTOMER_ARCHIVED: 'unprocessable',
   PERIOD_CLOSED: 'unprocessable',
   USAGE_LIMIT_EXCEEDED: 'rate_limited',
+  EVENT_ID_CONFLICT: 'conflict',
   STORE_UNAVAILABLE: 'unavailable',
 };
+
+/**
+ * The kind of an event's rejection. An over-limit event is 429 (with Retry-After) only when
+ * waiting helps, i.e. for today's total; another day's total never resets, so that is a 422.
+ */
+function kindOf(error: IngestError): ErrorKind {
+  if (error.code === 'USAGE_LIMIT_EXCEEDED' && error.retryAfterSeconds === undefined) {
+    return 'unprocessable';
+  }
+  return KIND_BY_CODE[error.code] ?? 'unavailable';
+}
 
 /** A single event's rejection, raised as the error of `POST /v1/usage`. */
 export class UsageRejected extends DomainError {
   constructor(error: IngestError) {
     super(
       error.code,
-      KIND_BY_CODE[error.code] ?? 'unavailable',
+      kindOf(error),
       error.message,
       error.field ? { fields: [{ field: error.field, messages: [error.message] }] } : undefined,
       error.retryAfterSeconds ?? (error.code === 'STORE_UNAVAILABLE' ? 5 : undefined),

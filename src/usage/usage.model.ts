@@ -10,7 +10,18 @@ export interface UsageEvent {
   day: string;
   /** `YYYY-MM` (UTC) of the timestamp. */
   period: string;
+  /**
+   * Whether the client gave the timestamp (else it is the server's time of arrival). Only a
+   * client's timestamp is part of the event's identity: a retry without one is the same event.
+   */
+  timestampGiven: boolean;
 }
+
+/** What a stored event says about itself, to tell a replay of it from a reused eventId. */
+export type StoredEventPayload = Pick<
+  UsageEvent,
+  'endpoint' | 'quantity' | 'timestamp' | 'timestampGiven'
+>;
 
 export type IngestStatus = 'accepted' | 'duplicate' | 'rejected';
 

@@ -9,6 +9,7 @@ import { UsageReader } from './usage-reader';
 import { UsageRepository } from './usage.repository';
 import { UsageService } from './usage.service';
 import { UsageWriter } from './usage-writer';
+import { UsageMetrics } from './usage.metrics';
 
 @Module({
   imports: [CustomersModule, PlansModule, EventsModule],
@@ -19,6 +20,7 @@ import { UsageWriter } from './usage-writer';
     UsageReader,
     UsageService,
     UsageQueryService,
+    UsageMetrics,
     { provide: UsageSource, useExisting: UsageQueryService },
   ],
   exports: [UsageSource, UsageRepository, UsageWriter],

@@ -1,4 +1,4 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
   NumberValue,
@@ -6,12 +6,13 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
+import { Dec } from '../common/money';
 import { DynamoDatabase } from '../database/dynamo-database';
 import { batchPutAll } from '../database/batch-put';
 import { queryAll } from '../database/query-all';
 import type { TransactItem } from '../database/transact-item';
 import { GSI1, Keys } from '../database/keys';
-import type { UsageEvent, UsageTotals } from './usage.model';
+import type { StoredEventPayload, UsageEvent, UsageTotals } from './usage.model';
 
 /** What one customer-day gains from a write: overall and per endpoint. */
 export interface DayIncrement {
@@ -20,8 +21,8 @@ export interface DayIncrement {
   quantity: string;
   events: number;
   endpoints: Map<string, UsageTotals>;
-  /** When the plan has a daily limit: the highest day total allowed *before* this increment. */
-  maxBefore?: string;
+  /** When the plan has a daily limit: the day total must never exceed it, also on a fresh day. */
+  limit?: string;
 }
 
 export interface UsageWrite {
@@ -34,7 +35,9 @@ export interface UsageWrite {
 }
 
 export type WriteFailure =
-  | { kind: 'duplicate'; event: UsageEvent }
+  /** The customer + eventId exists; `existing` is the stored event (absent if the store did not
+   *  return it). */
+  | { kind: 'duplicate'; event: UsageEvent; existing?: StoredEventPayload }
   | { kind: 'limit'; day: DayIncrement }
   | { kind: 'closed'; customerId: string; period: string }
   | { kind: 'conflict' };
@@ -86,9 +89,16 @@ export class UsageRepository {
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const reasons = error.CancellationReasons ?? [];
-      const failures = reasons.flatMap((reason, index) =>
-        reason.Code === 'ConditionalCheckFailed' && owners[index] ? [owners[index]] : [],
-      );
+      const failures = reasons.flatMap((reason, index): WriteFailure[] => {
+        const owner = owners[index];
+        if (reason.Code !== 'ConditionalCheckFailed' || !owner) return [];
+        // The event put asks for the item that blocked it (ALL_OLD): telling a replay from a
+        // reused eventId then costs no read.
+        if (owner.kind === 'duplicate' && reason.Item) {
+          return [{ ...owner, existing: toStoredPayload(reason.Item) }];
+        }
+        return [owner];
+      });
       if (failures.length > 0) return failures;
       if (reasons.some((r) => r.Code === 'TransactionConflict')) return [{ kind: 'conflict' }];
       throw error;
@@ -107,9 +117,11 @@ export class UsageRepository {
         endpoint: event.endpoint,
         quantity: event.quantity,
         timestamp: event.timestamp,
+        ...(event.timestampGiven ? { timestampGiven: true } : {}),
         ingestedAt,
       },
       ConditionExpression: 'attribute_not_exists(pk)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     };
   }
 
@@ -133,9 +145,13 @@ export class UsageRepository {
       i++;
     }
     let condition: string | undefined;
-    if (day.maxBefore !== undefined) {
-      condition = 'attribute_not_exists(#q) OR #q <= :max';
-      values[':max'] = num(day.maxBefore);
+    if (day.limit !== undefined) {
+      // The total after the increment must stay within the limit: q + increment <= limit.
+      const maxBefore = new Dec(day.limit).minus(day.quantity);
+      values[':max'] = num(maxBefore.toFixed());
+      // A fresh day (no total yet) takes the increment only when the increment alone fits; a
+      // comparison with a missing attribute is false, so an increment over the limit always fails.
+      condition = maxBefore.lessThan(0) ? '#q <= :max' : 'attribute_not_exists(#q) OR #q <= :max';
     }
     return {
       TableName: this.db.table,
@@ -144,6 +160,29 @@ export class UsageRepository {
       ConditionExpression: condition,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
+    };
+  }
+
+  /** One stored event's payload (consistent read), when the write did not return it. */
+  async getEventPayload(
+    customerId: string,
+    eventId: string,
+  ): Promise<StoredEventPayload | undefined> {
+    const { Item } = await this.db.exactDoc.send(
+      new GetCommand({
+        TableName: this.db.table,
+        Key: Keys.usageEvent(customerId, eventId),
+        ProjectionExpression: 'endpoint, quantity, #ts, timestampGiven',
+        ExpressionAttributeNames: { '#ts': 'timestamp' },
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item) return undefined;
+    return {
+      endpoint: Item.endpoint as string,
+      quantity: Item.quantity as string,
+      timestamp: Item.timestamp as string,
+      timestampGiven: Item.timestampGiven === true,
     };
   }
 
@@ -234,6 +273,16 @@ export class UsageRepository {
       })),
     );
   }
+}
+
+/** An event item as a failed condition returns it (raw attribute values). */
+function toStoredPayload(item: Record<string, AttributeValue>): StoredEventPayload {
+  return {
+    endpoint: item.endpoint?.S ?? '',
+    quantity: item.quantity?.S ?? '',
+    timestamp: item.timestamp?.S ?? '',
+    timestampGiven: item.timestampGiven?.BOOL === true,
+  };
 }
 
 function toDayRecord(item: Record<string, unknown>): DayRecord {

@@ -13,6 +13,7 @@ import { PlansService } from '../plans/plans.service';
 import { checkUsageEvent } from './usage-rules';
 import type { IngestOutcome, UsageEvent } from './usage.model';
 import { type EventContext, UsageWriter } from './usage-writer';
+import { UsageMetrics } from './usage.metrics';
 
 export const USAGE_TRACKED = 'usage.tracked';
 
@@ -29,6 +30,7 @@ export class UsageService implements OnModuleInit {
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
     private readonly outbox: OutboxWriter,
     config: ConfigService<AppConfig, true>,
+    private readonly metrics: UsageMetrics,
   ) {
     this.maxAgeDays = config.get('usage', { infer: true }).maxAgeDays;
   }
@@ -92,6 +94,7 @@ export class UsageService implements OnModuleInit {
 
     const written = await this.writer.write(toWrite.map((w) => w.context));
     written.forEach((outcome, i) => (outcomes[toWrite[i].index] = outcome));
+    this.metrics.count(outcomes as IngestOutcome[]);
     return outcomes as IngestOutcome[];
   }
 

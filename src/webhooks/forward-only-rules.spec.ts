@@ -1,42 +1,72 @@
 import { type Invoice, withProviderUpdate } from '../billing/invoice.model';
-import { type Customer, withBillingStatus } from '../customers/customer.model';
+import { withStandingReport } from '../customers/billing-standing';
+import type { Customer } from '../customers/customer.model';
 import { type PaymentObservation, nextPaymentRecord } from './payment-record.model';
 
 /**
  * The rules that make webhook handling order-independent. They live with their entities
  * (customer, invoice, payment record); they are tested here, where the orderings come from.
  */
-describe('withBillingStatus', () => {
+describe('withStandingReport', () => {
   const customer = (over: Partial<Customer> = {}) =>
     ({ id: 'c', billingStatus: 'active', ...over }) as Customer;
   const T1 = '2026-04-01T00:00:01.000Z';
   const T2 = '2026-04-01T00:00:02.000Z';
+  const payment = (status: 'current' | 'past_due', at: string) =>
+    ({ kind: 'payment', status, at }) as const;
+  const subscription = (status: 'active' | 'cancelled', at: string, subscriptionId = 'sub_1') =>
+    ({ kind: 'subscription', subscriptionId, status, at }) as const;
 
   it('applies newer reports and records their time even when the standing is unchanged', () => {
-    expect(withBillingStatus(customer(), 'active', T1)).toMatchObject({ billingStatusAt: T1 });
-    expect(withBillingStatus(customer({ billingStatusAt: T1 }), 'past_due', T2)).toMatchObject({
+    expect(withStandingReport(customer(), payment('current', T1))).toMatchObject({
+      billingStatus: 'active',
+      paymentStanding: { status: 'current', at: T1 },
+    });
+    const paid = customer({ paymentStanding: { status: 'current', at: T1 } });
+    expect(withStandingReport(paid, payment('past_due', T2))).toMatchObject({
       billingStatus: 'past_due',
-      billingStatusAt: T2,
+      paymentStanding: { status: 'past_due', at: T2 },
     });
   });
 
   it('ignores older reports', () => {
-    const paidLater = customer({ billingStatus: 'active', billingStatusAt: T2 });
-    expect(withBillingStatus(paidLater, 'past_due', T1)).toBeUndefined();
+    const paidLater = customer({ paymentStanding: { status: 'current', at: T2 } });
+    expect(withStandingReport(paidLater, payment('past_due', T1))).toBeUndefined();
   });
 
-  it('breaks same-second ties: cancelled > active > past_due', () => {
-    const failed = customer({ billingStatus: 'past_due', billingStatusAt: T1 });
-    expect(withBillingStatus(failed, 'active', T1)?.billingStatus).toBe('active');
-    const paid = customer({ billingStatus: 'active', billingStatusAt: T1 });
-    expect(withBillingStatus(paid, 'past_due', T1)).toBeUndefined();
-    expect(withBillingStatus(paid, 'active', T1)).toBeUndefined();
+  it('breaks same-second ties: a payment outranks a failure, a cancellation a renewal', () => {
+    const failed = customer({
+      billingStatus: 'past_due',
+      paymentStanding: { status: 'past_due', at: T1 },
+    });
+    expect(withStandingReport(failed, payment('current', T1))?.billingStatus).toBe('active');
+    const paid = customer({ paymentStanding: { status: 'current', at: T1 } });
+    expect(withStandingReport(paid, payment('past_due', T1))).toBeUndefined();
+    expect(withStandingReport(paid, payment('current', T1))).toBeUndefined();
+    const cancelled = customer({
+      billingStatus: 'cancelled',
+      subscriptions: { sub_1: { status: 'cancelled', at: T1 } },
+    });
+    expect(withStandingReport(cancelled, subscription('active', T1))).toBeUndefined();
   });
 
-  it('keeps a cancellation against later payment reports', () => {
-    const cancelled = customer({ billingStatus: 'cancelled', billingStatusAt: T1 });
-    expect(withBillingStatus(cancelled, 'active', T2)).toBeUndefined();
-    expect(withBillingStatus(cancelled, 'cancelled', T2)).toMatchObject({ billingStatusAt: T2 });
+  it('keeps a cancellation against later payment reports and older subscription reports', () => {
+    const cancelled = customer({
+      billingStatus: 'cancelled',
+      subscriptions: { sub_1: { status: 'cancelled', at: T2 } },
+    });
+    expect(withStandingReport(cancelled, payment('current', T2))?.billingStatus).toBe('cancelled');
+    expect(withStandingReport(cancelled, subscription('active', T1))).toBeUndefined();
+  });
+
+  it('lifts a cancellation with a newer report of a live subscription', () => {
+    const cancelled = customer({
+      billingStatus: 'cancelled',
+      subscriptions: { sub_1: { status: 'cancelled', at: T1 } },
+    });
+    expect(withStandingReport(cancelled, subscription('active', T2, 'sub_2'))?.billingStatus).toBe(
+      'active',
+    );
   });
 });
 

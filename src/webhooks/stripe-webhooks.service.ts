@@ -17,6 +17,7 @@ import {
   type WebhookEventPage,
 } from './webhook-inbox.repository';
 import { WebhookSignatureVerifier } from './webhook-signature.verifier';
+import { WebhookMetrics } from './webhook.metrics';
 import {
   WebhookEventInProgress,
   WebhookEventNotFound,
@@ -53,12 +54,19 @@ export class StripeWebhooksService {
     private readonly handlers: StripeEventHandlers,
     private readonly outbox: OutboxWriter,
     private readonly clock: Clock,
+    private readonly metrics: WebhookMetrics,
   ) {}
 
   async receive(rawBody: Buffer | undefined, signature: unknown): Promise<DeliveryResult> {
-    const { event, payload } = this.verifier.verify(rawBody, signature);
+    const { event, payload } = this.metrics.verified(() =>
+      this.verifier.verify(rawBody, signature),
+    );
     // Changes made for this delivery are Stripe's, whoever's network it came through.
     RequestContext.setActor(STRIPE_ACTOR);
+    return this.metrics.delivered(event.type, () => this.deliver(event, payload));
+  }
+
+  private async deliver(event: StripeEvent, payload: string): Promise<DeliveryResult> {
     const entry = this.newEntry(event, payload);
     if (await this.inbox.insert(entry)) return this.run(entry, event, false);
 

@@ -8,12 +8,12 @@ import { InvoiceEventsHandler } from './handlers/invoice-events.handler';
 import { PaymentIntentEventsHandler } from './handlers/payment-intent-events.handler';
 import { StripeEventHandlers } from './handlers/stripe-event-handlers';
 import { PaymentRecordsRepository } from './payment-records.repository';
-import { ProviderCustomersRepository } from './provider-customers.repository';
 import { StripeWebhooksController } from './stripe-webhooks.controller';
 import { StripeWebhooksService } from './stripe-webhooks.service';
 import { WebhookInboxRepository } from './webhook-inbox.repository';
 import { WebhookRecovery } from './webhook-recovery.service';
 import { WebhookSignatureVerifier } from './webhook-signature.verifier';
+import { WebhookMetrics } from './webhook.metrics';
 
 /**
  * Stripe webhooks: `POST /v1/webhooks/stripe` (signature-verified inbox, handlers for invoice,
@@ -27,13 +27,13 @@ import { WebhookSignatureVerifier } from './webhook-signature.verifier';
     WebhookSignatureVerifier,
     WebhookInboxRepository,
     PaymentRecordsRepository,
-    ProviderCustomersRepository,
     CustomerResolver,
     InvoiceEventsHandler,
     CustomerEventsHandler,
     PaymentIntentEventsHandler,
     StripeEventHandlers,
     StripeWebhooksService,
+    WebhookMetrics,
     WebhookRecovery,
   ],
 })

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import type { DynamicModule, Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { configureApp, NEST_APP_OPTIONS } from '../../src/app.factory';
 import { AppModule } from '../../src/app.module';
+import { buildOpenApiDocument } from '../../src/common/openapi';
 import { type AppConfig, loadConfig } from '../../src/config/configuration';
+import { contractRecorder, OpenApiContract } from './openapi-contract';
 
 export const TEST_KEYS = {
   admin: 'test_admin_key_0123456789abcdef',
@@ -44,25 +47,33 @@ export function testConfig(env: Record<string, string | undefined> = {}): AppCon
   });
 }
 
+type ModuleImport = Type | DynamicModule;
+
 export interface TestAppOptions {
   env?: Record<string, string | undefined>;
   /** Providers to replace, e.g. `[[Clock, fakeClock]]`; class tokens as in production. */
   overrides?: [abstract new (...args: never[]) => unknown, unknown][];
   /** Reuse another app's table (two instances on one store). */
   config?: AppConfig;
+  /** Extra modules beside the application's own (e.g. a test subscriber). */
+  imports?: ModuleImport[];
 }
 
 /** The production module graph and HTTP pipeline, on a table of its own. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const config = options.config ?? testConfig(options.env);
-  let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
+  let builder = Test.createTestingModule({
+    imports: [AppModule.forRoot(config), ...(options.imports ?? [])],
+  });
   for (const [token, value] of options.overrides ?? []) {
     builder = builder.overrideProvider(token).useValue(value);
   }
   const moduleRef = await builder.compile();
-  const app = configureApp(
-    moduleRef.createNestApplication<NestExpressApplication>(NEST_APP_OPTIONS),
-  );
+  const nest = moduleRef.createNestApplication<NestExpressApplication>(NEST_APP_OPTIONS);
+  // First, so it sees every response, even those answered before routing (contract test).
+  let contract: OpenApiContract | undefined;
+  nest.use(contractRecorder(() => (contract ??= new OpenApiContract(buildOpenApiDocument(nest)))));
+  const app = configureApp(nest);
   await app.init();
   return {
     app,

@@ -15,6 +15,7 @@ import {
   nextRevision,
 } from '../invoice.model';
 import { InvoiceRecords } from '../invoice-records';
+import { InvoiceMetrics } from '../invoice.metrics';
 import { InvoicesRepository } from '../invoices.repository';
 import { ProviderInvoicesService } from '../provider-invoices.service';
 import { CustomerBiller, type CustomerOutcome, failedOutcome } from './billing-run.customer';
@@ -74,6 +75,7 @@ export class ChunkBiller {
     private readonly records: InvoiceRecords,
     private readonly single: CustomerBiller,
     private readonly clock: Clock,
+    private readonly metrics: InvoiceMetrics,
   ) {}
 
   /** State for one pass over `period`. */
@@ -191,6 +193,10 @@ export class ChunkBiller {
       ),
     );
     if (!written) return this.oneByOne(customersOf(priced), pass, outcomes);
+    // Counted as the events tell it: created (a draft), then finalized.
+    this.metrics.committed(
+      priced.flatMap(({ draft }, i) => [{ after: draft }, { before: draft, after: finals[i] }]),
+    );
     for (const invoice of finals) outcomes.set(invoice.customerId, invoiced(invoice));
   }
 
@@ -209,6 +215,7 @@ export class ChunkBiller {
       ),
     );
     if (!created) return this.oneByOne(customersOf(priced), pass, outcomes);
+    this.metrics.committed(priced.map(({ draft }) => ({ after: draft })));
 
     const pushed = await Promise.all(
       priced.map(({ customer, draft }) =>
@@ -240,6 +247,7 @@ export class ChunkBiller {
     // Changed since we wrote it (finalized through the API, say): the per-customer path knows
     // what to do, and its push finds the provider invoice we just made.
     if (!opened) return this.oneByOne(customersOf(ok), pass, outcomes);
+    this.metrics.committed(finals.map((after, i) => ({ before: ok[i].draft, after })));
     for (const invoice of finals) outcomes.set(invoice.customerId, invoiced(invoice));
   }
 

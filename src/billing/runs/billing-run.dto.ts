@@ -1,12 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Matches } from 'class-validator';
-
-export const PERIOD_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
+import { IsPeriod } from '../../common/http/validators';
 
 export class StartBillingRunDto {
   @ApiProperty({ example: '2026-10', description: 'YYYY-MM; a period that has ended' })
-  @IsString()
-  @Matches(PERIOD_PATTERN, { message: 'period must be YYYY-MM' })
+  @IsPeriod()
   period: string;
 }
 
@@ -30,21 +27,30 @@ class BillingRunFailureDto {
 
 export class BillingRunResponse {
   @ApiProperty({ example: '2026-10' }) period: string;
-  @ApiProperty({ enum: ['running', 'completed', 'completed_with_failures'] }) status: string;
+  @ApiProperty({ enum: ['running', 'completed', 'completed_with_failures'], example: 'running' })
+  status: string;
   @ApiProperty({
+    example: false,
     description:
       'Running, but the instance doing it stopped; the next pass (POST, the sweep of any instance, or the schedule) resumes it',
   })
   interrupted: boolean;
   @ApiProperty({
     enum: ['schedule', 'api', 'resume', 'retry'],
+    example: 'api',
     description: 'Started the latest pass',
   })
   trigger: string;
   @ApiProperty({ example: 1, description: 'Passes so far; each skips customers already done' })
   passes: number;
-  @ApiProperty({ description: 'Start of the latest pass' }) startedAt: string;
-  @ApiProperty({ nullable: true, type: String, description: 'End of the latest pass' })
+  @ApiProperty({ example: '2026-11-01T02:00:00.000Z', description: 'Start of the latest pass' })
+  startedAt: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: null,
+    description: 'End of the latest pass',
+  })
   finishedAt: string | null;
   @ApiProperty({ type: BillingRunCountsDto }) counts: BillingRunCountsDto;
   @ApiProperty({ type: [BillingRunFailureDto], description: 'First 100 by customer id' })
@@ -52,6 +58,7 @@ export class BillingRunResponse {
   @ApiProperty({
     nullable: true,
     type: String,
+    example: null,
     description: 'When billing.period.closed was emitted (every customer billed)',
   })
   periodClosedAt: string | null;

@@ -5,6 +5,7 @@ import type { CustomersService } from '../../customers/customers.service';
 import type { OutboxWriter } from '../../events';
 import type { ChunkBiller, ChunkOutcomes, PassBilling } from './billing-run.chunk';
 import { type CustomerOutcome, failedOutcome } from './billing-run.customer';
+import type { BillingRunMetrics, PassResult } from './billing-run.metrics';
 import {
   type BillingRun,
   type BillingRunFailure,
@@ -23,6 +24,7 @@ export interface PassDeps {
   clock: Clock;
   options: BillingRunOptions;
   logger: Logger;
+  metrics: BillingRunMetrics;
 }
 
 /** How a pass ended: run finished, lease handed back on request, or lease lost to another. */
@@ -53,6 +55,8 @@ export class BillingRunPass {
   private fatal?: Error;
   private renewing?: Promise<void>;
   private readonly billing: PassBilling;
+  /** The run's status when this pass finished it. */
+  private finishedAs: 'completed' | 'completed_with_failures' = 'completed';
 
   constructor(
     private readonly deps: PassDeps,
@@ -73,6 +77,17 @@ export class BillingRunPass {
   }
 
   async execute(): Promise<PassEnd> {
+    let result: PassResult = 'aborted';
+    try {
+      const end = await this.walk();
+      result = end === 'finished' ? this.finishedAs : end;
+      return end;
+    } finally {
+      this.deps.metrics.pass(result);
+    }
+  }
+
+  private async walk(): Promise<PassEnd> {
     const { options, repository } = this.deps;
     const timer = setInterval(() => void this.renew(), options.checkpointIntervalMs);
     timer.unref();
@@ -187,6 +202,7 @@ export class BillingRunPass {
   }
 
   private record(id: string, outcome: CustomerOutcome): void {
+    this.deps.metrics.customer(outcome);
     if (outcome.status === 'failed') {
       this.deps.logger.warn(
         { err: outcome.cause, customerId: id, period: this.period },
@@ -258,6 +274,7 @@ export class BillingRunPass {
     const { repository, outbox } = this.deps;
     const snapshot = this.snapshot();
     const status = snapshot.counts.failed > 0 ? 'completed_with_failures' : 'completed';
+    this.finishedAs = status;
     // The period is closed once every customer is billed; the event says so exactly once.
     const closing = status === 'completed' && !this.run.periodClosedAt;
     const entry = closing

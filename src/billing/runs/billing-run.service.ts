@@ -9,6 +9,7 @@ import { PeriodNotEnded } from '../invoice.errors';
 import { ChunkBiller } from './billing-run.chunk';
 import { BillingRunNotFound, BillingRunsShuttingDown } from './billing-run.errors';
 import type { BillingRun, BillingRunTrigger } from './billing-run.model';
+import { BillingRunMetrics } from './billing-run.metrics';
 import { BillingRunOptions } from './billing-run.options';
 import { BillingRunPass } from './billing-run.pass';
 import { BillingRunRepository } from './billing-run.repository';
@@ -50,15 +51,21 @@ export class BillingRunService implements BeforeApplicationShutdown {
     private readonly outbox: OutboxWriter,
     private readonly clock: Clock,
     private readonly options: BillingRunOptions,
+    private readonly metrics: BillingRunMetrics,
   ) {}
 
   /**
-   * Starts a pass over the period in the background unless one is in progress somewhere, and
-   * returns the run either way. Periods that have not ended cannot be closed.
+   * Starts a pass over the period in the background unless one is in progress somewhere or the
+   * run has completed, and returns the run either way. Periods that have not ended cannot be
+   * closed.
    */
   async start(periodId: string, trigger: BillingRunTrigger): Promise<BillingRunView> {
     const period = parsePeriod(periodId);
     if (this.clock.now() < period.end) throw new PeriodNotEnded(period.id);
+    // A completed run has nothing left to do: it is returned as it is and no pass starts. (A run
+    // that completed with failures does start one: that retries its failed customers.)
+    const existing = await this.repository.get(period.id);
+    if (existing?.status === 'completed') return toView(existing);
     const started = await this.tryStart(period.id, trigger);
     const run = started ?? (await this.repository.get(period.id));
     if (!run) {
@@ -131,6 +138,7 @@ export class BillingRunService implements BeforeApplicationShutdown {
         clock: this.clock,
         options: this.options,
         logger: this.logger,
+        metrics: this.metrics,
       },
       run,
       this.instanceId,

@@ -6,7 +6,7 @@ import type { ApiKeyScope, AppConfig } from '../../config/configuration';
 import { ScopeForbidden, Unauthenticated } from '../errors/domain-error';
 import { RequestContext } from '../request-context';
 import { ApiKeyRing, type Principal, scopeAllows } from './api-keys';
-import { PUBLIC_ROUTE, REQUIRED_SCOPE } from './auth.decorators';
+import { defaultScope, PUBLIC_ROUTE, REQUIRED_SCOPE } from './auth.decorators';
 
 export type AuthenticatedRequest = Request & { principal?: Principal; id?: string };
 
@@ -46,7 +46,7 @@ export class ApiKeyGuard implements CanActivate {
 
     const required =
       this.reflector.getAllAndOverride<ApiKeyScope>(REQUIRED_SCOPE, targets) ??
-      (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'admin');
+      defaultScope(request.method);
     if (!scopeAllows(principal.scope, required))
       throw new ScopeForbidden(required, principal.scope);
     request.principal = principal;

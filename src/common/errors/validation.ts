@@ -34,10 +34,51 @@ export function exceedsDepth(value: unknown, max: number): boolean {
   return false;
 }
 
+/** A lone UTF-16 surrogate: in a `u` regex a paired surrogate is one code point, not a match. */
+const LONE_SURROGATE = /\p{Cs}/u;
+const NOT_UNICODE = 'is not valid Unicode text (it holds a lone UTF-16 surrogate)';
+
 /**
- * Nest's pipe plus two checks on bodies before anything walks them: the nesting depth (the pipe's
- * own prototype-key stripping, class-transformer and class-validator all recurse, so a 5,000-level
- * body overflowed the stack: 500), and, for handlers that take the body untyped
+ * The fields of an input that hold text which is not valid Unicode (a lone UTF-16 surrogate, as
+ * JSON's `\ud800` escapes produce). Such text breaks CSV exports, documents and the systems we
+ * send data to, so it is refused in every field, keys included, named by path
+ * (`events[3].endpoint`, `metadata.k`). Walked without recursion; body depth is checked before.
+ */
+export function invalidUnicodeFields(
+  value: unknown,
+  root = '',
+  rootLabel = 'body',
+): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const stack: [unknown, string][] = [[value, root]];
+  while (stack.length > 0) {
+    const [node, path] = stack.pop()!;
+    const field = path || rootLabel;
+    if (typeof node === 'string') {
+      if (LONE_SURROGATE.test(node))
+        problems.push({ field, messages: [`${field} ${NOT_UNICODE}`] });
+      continue;
+    }
+    if (typeof node !== 'object' || node === null) continue;
+    const isArray = Array.isArray(node);
+    for (const [key, child] of Object.entries(node)) {
+      if (!isArray && LONE_SURROGATE.test(key)) {
+        problems.push({ field, messages: [`a key of ${field} ${NOT_UNICODE}`] });
+        continue;
+      }
+      const childPath = isArray ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+      stack.push([child, childPath]);
+    }
+  }
+  return problems.reverse();
+}
+
+/**
+ * Nest's pipe plus checks on inputs before anything walks them: text must be valid Unicode in
+ * bodies, query and route parameters, whatever handler takes them (one place, not per field);
+ * and two checks on bodies: the nesting depth (the pipe's own prototype-key stripping,
+ * class-transformer and class-validator all recurse, so a 5,000-level body overflowed the stack:
+ * 500), and, for handlers that take the body untyped
  * (`Record<string, unknown>`, checked field by field by their service), that there is a JSON
  * object at all: Express 5 leaves `req.body` undefined when no parser ran (no or another
  * Content-Type), which those handlers would dereference (500).
@@ -65,6 +106,10 @@ class AppValidationPipe extends ValidationPipe {
           },
         ]);
       }
+    }
+    if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
+      const problems = invalidUnicodeFields(value, metadata.data ?? '', metadata.type);
+      if (problems.length > 0) throw new ValidationFailed(problems);
     }
     return super.transform(value, metadata);
   }

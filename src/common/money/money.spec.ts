@@ -5,8 +5,10 @@ import {
   fromMinorUnits,
   InvalidDecimalError,
   isKnownCurrency,
+  jsonDecimalProblem,
   MoneyPrecisionError,
   parseDecimal,
+  parseJsonDecimal,
   roundToMinor,
   sumDecimals,
   toMinorUnits,
@@ -156,5 +158,50 @@ describe('parseDecimal', () => {
 
   it('accepts negatives only when allowed', () => {
     expect(parseDecimal('-2.50', { allowNegative: true }).toString()).toBe('-2.5');
+  });
+});
+
+describe('parseJsonDecimal: one rule for JSON numbers and strings', () => {
+  it.each([
+    [2.5, '2.5'],
+    ['2.5', '2.5'],
+    [0, '0'],
+    [1000, '1000'],
+    [1e3, '1000'], // the same JSON number as 1000: JSON.parse cannot tell them apart
+    [0.000001, '0.000001'],
+    ['007.50', '7.5'],
+  ])('accepts %p as %s', (input, value) => {
+    expect(parseJsonDecimal(input, { maxDecimalPlaces: 6 }).toFixed()).toBe(value);
+  });
+
+  it.each([
+    [-0, 'negative'],
+    ['-0', 'negative'],
+    [-1, 'negative'],
+    [1e-7, 'format'], // shortest form "1e-7"
+    [1e21, 'format'], // shortest form "1e+21"
+    [Infinity, 'format'],
+    [NaN, 'format'],
+    ['1e3', 'format'],
+    [0.1234567, 'too_many_decimals'],
+    [null, 'not_a_string'],
+    [true, 'not_a_string'],
+    [{}, 'not_a_string'],
+  ])('refuses %p (%s)', (input, reason) => {
+    try {
+      parseJsonDecimal(input, { maxDecimalPlaces: 6 });
+      throw new Error('expected parseJsonDecimal to throw');
+    } catch (error) {
+      expect((error as InvalidDecimalError).reason).toBe(reason);
+    }
+  });
+
+  it('takes -0 where negatives are allowed', () => {
+    expect(parseJsonDecimal(-0, { allowNegative: true }).isZero()).toBe(true);
+  });
+
+  it('reports problems as text', () => {
+    expect(jsonDecimalProblem('1.5')).toBeNull();
+    expect(jsonDecimalProblem(null)).toBe('must be a decimal number or string');
   });
 });

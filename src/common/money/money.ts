@@ -113,3 +113,39 @@ export function decimalProblem(input: unknown, options: ParseDecimalOptions = {}
     throw error;
   }
 }
+
+/**
+ * A decimal from a JSON body, written as a string or as a number: one rule for both. Strings
+ * follow parseDecimal. JSON.parse keeps no trace of how a number was written (`1e3` and `1000`
+ * are the same number), so a number is judged by its value through its shortest decimal form
+ * (`String(n)`), which must pass the same parseDecimal: `1000` and `1e3` give "1000", `2.5`
+ * "2.5", while `1e-7` ("1e-7") and `1e21` ("1e+21") are refused like those strings would be.
+ * `-0` is negative (as "-0" is), so it is refused unless negatives are allowed. Anything else
+ * (null, booleans, objects) is refused: an absent value is the caller's default, null is not.
+ */
+export function parseJsonDecimal(input: unknown, options: ParseDecimalOptions = {}): Decimal {
+  if (typeof input === 'number') {
+    if (Object.is(input, -0) && !options.allowNegative) {
+      throw new InvalidDecimalError(input, 'negative', 'must not be negative');
+    }
+    return parseDecimal(String(input), options);
+  }
+  if (typeof input !== 'string') {
+    throw new InvalidDecimalError(input, 'not_a_string', 'must be a decimal number or string');
+  }
+  return parseDecimal(input, options);
+}
+
+/** parseJsonDecimal as a predicate: the problem, or null when the input is fine. */
+export function jsonDecimalProblem(
+  input: unknown,
+  options: ParseDecimalOptions = {},
+): string | null {
+  try {
+    parseJsonDecimal(input, options);
+    return null;
+  } catch (error) {
+    if (error instanceof InvalidDecimalError) return error.message;
+    throw error;
+  }
+}

@@ -20,10 +20,16 @@ function periodFromParts(year: number, month: number): Period {
   return { id: `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}`, start, end };
 }
 
+/** `YYYY-MM` from the year 2000 on: the one period rule of DTOs and parsePeriod. */
+export function isPeriodId(value: unknown): value is string {
+  const match = typeof value === 'string' ? PERIOD.exec(value) : null;
+  return match !== null && Number(match[1]) >= 2000;
+}
+
 /** Parses `YYYY-MM`; `field` names the input in the 400 it raises otherwise. */
 export function parsePeriod(value: string, field = 'period'): Period {
   const match = PERIOD.exec(value);
-  if (!match || Number(match[1]) < 2000) {
+  if (!match || !isPeriodId(value)) {
     throw new ValidationFailed([{ field, messages: [`${field} must be a month as YYYY-MM`] }]);
   }
   return periodFromParts(Number(match[1]), Number(match[2]));

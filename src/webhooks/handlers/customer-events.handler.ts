@@ -8,7 +8,7 @@ import {
   stringField,
 } from '../stripe-event';
 import { CustomerResolver } from './customer-resolver';
-import { type HandlerOutcome, ignored, processed } from './handler-outcome';
+import { type HandlerOutcome, describeStandingChange, ignored, processed } from './handler-outcome';
 
 /**
  * `customer.*` events. Our customer record is the source of truth for email and name (changes
@@ -70,22 +70,44 @@ export class CustomerEventsHandler {
     });
   }
 
-  /** Without a subscription there is nothing to bill: the customer's standing is `cancelled`. */
-  async subscriptionDeleted(event: StripeEvent): Promise<HandlerOutcome> {
+  /**
+   * `customer.subscription.created|updated|deleted`: the subscription's status as of the event
+   * (deleted, `canceled` or `incomplete_expired` → cancelled, any other status → active). The
+   * customer is `cancelled` while every subscription it has is; see billing-standing.
+   */
+  async subscriptionChanged(event: StripeEvent): Promise<HandlerOutcome> {
     const object = event.data.object;
     if (object.object !== 'subscription') return ignored('data.object is not a subscription');
+    const subscriptionId = stringField(object, 'id');
+    if (!subscriptionId) return ignored('the subscription has no id');
     const found = await this.resolver.resolve(
       metadataOf(object).customerId,
       referencedId(object, 'customer'),
     );
     if ('reason' in found) return ignored(found.reason);
+    const customerId = found.customer.id;
+    const ended =
+      event.type === 'customer.subscription.deleted' ||
+      ENDED_SUBSCRIPTION_STATUSES.has(stringField(object, 'status') ?? '');
+    const status = ended ? 'cancelled' : 'active';
     const at = isoFromEpochSeconds(event.created);
-    const { changed } = await this.customers.applyBillingStatus(found.customer.id, 'cancelled', at);
+    const { before, customer, changed } = await this.customers.applyBillingStatus(customerId, {
+      kind: 'subscription',
+      subscriptionId,
+      status,
+      at,
+    });
     return processed({
-      customerId: found.customer.id,
+      customerId,
       changes: changed
-        ? [`customer ${found.customer.id}: billingStatus cancelled as of ${at}`]
+        ? [
+            `customer ${customerId}: subscription ${subscriptionId} ${status} as of ${at}`,
+            ...describeStandingChange(before, customer),
+          ]
         : [],
     });
   }
 }
+
+/** Stripe subscription statuses after which it bills nothing more. */
+const ENDED_SUBSCRIPTION_STATUSES = new Set(['canceled', 'incomplete_expired']);

@@ -2,25 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { CustomerNotFound } from '../../customers/customer.errors';
 import type { Customer } from '../../customers/customer.model';
 import { CustomersService } from '../../customers/customers.service';
-import {
-  type ProviderCustomerLink,
-  ProviderCustomersRepository,
-} from '../provider-customers.repository';
+import type { ProviderCustomerLink } from '../../customers/provider-customer-links.repository';
 
 export type CustomerResolution = { customer: Customer } | { reason: string };
 
 /**
  * Finds which of our customers a Stripe object is about: `metadata.customerId` first (we put it
  * on every Stripe customer and invoice we create), else the Stripe customer id through the link
- * learnt from earlier events. Every verified pair of ids is remembered for the next event that
- * carries only `cus_…` (subscriptions, payment intents).
+ * the customers module keeps (written when we create or attach the Stripe customer). Every
+ * verified pair of ids is remembered too, for Stripe customers linked some other way.
  */
 @Injectable()
 export class CustomerResolver {
-  constructor(
-    private readonly customers: CustomersService,
-    private readonly links: ProviderCustomersRepository,
-  ) {}
+  constructor(private readonly customers: CustomersService) {}
 
   async resolve(
     customerIdHint: string | undefined,
@@ -29,11 +23,12 @@ export class CustomerResolver {
     if (customerIdHint) {
       const customer = await this.find(customerIdHint);
       if (!customer) return { reason: `customer ${customerIdHint} (metadata) does not exist` };
-      if (stripeCustomerId) await this.links.link(stripeCustomerId, customer.id);
+      if (stripeCustomerId)
+        await this.customers.learnProviderCustomer(stripeCustomerId, customer.id);
       return { customer };
     }
     if (!stripeCustomerId) return { reason: 'no metadata.customerId and no Stripe customer id' };
-    const link = await this.links.get(stripeCustomerId);
+    const link = await this.customers.providerCustomerLink(stripeCustomerId);
     if (!link) {
       return {
         reason: `Stripe customer ${stripeCustomerId} is not linked to any of our customers`,
@@ -45,15 +40,15 @@ export class CustomerResolver {
 
   /** Remembers a pair of ids verified some other way (an invoice of ours names its customer). */
   learn(stripeCustomerId: string, customerId: string): Promise<void> {
-    return this.links.link(stripeCustomerId, customerId);
+    return this.customers.learnProviderCustomer(stripeCustomerId, customerId);
   }
 
   link(stripeCustomerId: string): Promise<ProviderCustomerLink | undefined> {
-    return this.links.get(stripeCustomerId);
+    return this.customers.providerCustomerLink(stripeCustomerId);
   }
 
   markDeleted(stripeCustomerId: string, customerId: string, at: string): Promise<void> {
-    return this.links.markDeleted(stripeCustomerId, customerId, at);
+    return this.customers.markProviderCustomerDeleted(stripeCustomerId, customerId, at);
   }
 
   private async find(customerId: string): Promise<Customer | undefined> {

@@ -1,3 +1,4 @@
+import type { Customer } from '../../customers/customer.model';
 import type { TransactItem } from '../../database/transact-item';
 import type { BillingEvent } from '../../events';
 import type { StripeEvent } from '../stripe-event';
@@ -29,3 +30,10 @@ export const processed = (
   result: WebhookEventResult,
   extra: Pick<HandlerOutcome, 'writes' | 'events'> = {},
 ): HandlerOutcome => ({ status: 'processed', result, ...extra });
+
+/** The customer's exposed standing change, if a report moved it. */
+export function describeStandingChange(before: Customer, after: Customer): string[] {
+  return before.billingStatus === after.billingStatus
+    ? []
+    : [`customer ${after.id}: billingStatus ${before.billingStatus} → ${after.billingStatus}`];
+}

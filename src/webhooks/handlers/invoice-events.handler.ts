@@ -7,7 +7,7 @@ import {
 import type { Invoice, ProviderInvoiceUpdate } from '../../billing/invoice.model';
 import { InvoicesService } from '../../billing/invoices.service';
 import { formatMoney, fromMinorUnits, isKnownCurrency } from '../../common/money';
-import type { BillingStatus } from '../../customers/customer.model';
+import type { PaymentStanding } from '../../customers/billing-standing';
 import { CustomersService } from '../../customers/customers.service';
 import {
   type StripeEvent,
@@ -20,7 +20,7 @@ import {
   stringField,
 } from '../stripe-event';
 import { CustomerResolver } from './customer-resolver';
-import { type HandlerOutcome, ignored, processed } from './handler-outcome';
+import { type HandlerOutcome, describeStandingChange, ignored, processed } from './handler-outcome';
 
 interface Target {
   invoice: Invoice;
@@ -50,6 +50,7 @@ export class InvoiceEventsHandler {
 
   async paid(event: StripeEvent): Promise<HandlerOutcome> {
     const object = event.data.object;
+    if (isProviderOwnInvoice(object)) return this.providerOwnInvoice(event, 'current');
     const amount = integerField(object, 'amount_paid');
     const currency = stringField(object, 'currency')?.toUpperCase();
     if (amount === undefined || amount < 0 || !currency || !isKnownCurrency(currency)) {
@@ -70,11 +71,16 @@ export class InvoiceEventsHandler {
         providerStatus: stringField(object, 'status'),
         at: transitionTime(event, 'paid_at'),
       });
-      if (after.status === 'paid') await this.standing(after, 'active', event, changes);
+      if (after.status === 'paid') {
+        await this.standing(after.customerId, 'current', event, changes);
+      }
     });
   }
 
   async paymentFailed(event: StripeEvent): Promise<HandlerOutcome> {
+    if (isProviderOwnInvoice(event.data.object)) {
+      return this.providerOwnInvoice(event, 'past_due');
+    }
     return this.withTarget(event, async ({ invoice, object }, changes) => {
       const opened = await this.walkToOpen(invoice, changes);
       const after = await this.apply(opened, changes, {
@@ -83,7 +89,7 @@ export class InvoiceEventsHandler {
       });
       // Paid (or void) already: a failure reported late says nothing about the standing now.
       if (after.status === 'open' || after.status === 'uncollectible') {
-        await this.standing(after, 'past_due', event, changes);
+        await this.standing(after.customerId, 'past_due', event, changes);
       }
     });
   }
@@ -107,6 +113,29 @@ export class InvoiceEventsHandler {
         at: transitionTime(event, 'marked_uncollectible_at'),
       });
     });
+  }
+
+  /**
+   * An invoice Stripe made itself (a subscription's, or one made in the dashboard): nothing of
+   * ours to update, but its payment or failure is the payment standing of the customer it names.
+   */
+  private async providerOwnInvoice(
+    event: StripeEvent,
+    status: PaymentStanding,
+  ): Promise<HandlerOutcome> {
+    const object = event.data.object;
+    const found = await this.resolver.resolve(
+      metadataOf(object).customerId,
+      referencedId(object, 'customer'),
+    );
+    if ('reason' in found) {
+      return ignored(
+        `the Stripe invoice has no metadata.invoiceId and no customer of ours: ${found.reason}`,
+      );
+    }
+    const changes: string[] = [];
+    await this.standing(found.customer.id, status, event, changes);
+    return processed({ customerId: found.customer.id, changes });
   }
 
   /** Finds our invoice, runs `act`, and reports what changed; not ours → ignored. */
@@ -193,17 +222,31 @@ export class InvoiceEventsHandler {
     return after;
   }
 
+  /** The customer's payment standing as of the event (see billing-standing). */
   private async standing(
-    invoice: Invoice,
-    status: BillingStatus,
+    customerId: string,
+    status: PaymentStanding,
     event: StripeEvent,
     changes: string[],
   ): Promise<void> {
     const at = isoFromEpochSeconds(event.created);
-    const { changed } = await this.customers.applyBillingStatus(invoice.customerId, status, at);
-    if (changed)
-      changes.push(`customer ${invoice.customerId}: billingStatus ${status} as of ${at}`);
+    const { before, customer, changed } = await this.customers.applyBillingStatus(customerId, {
+      kind: 'payment',
+      status,
+      at,
+    });
+    if (changed) {
+      changes.push(
+        `customer ${customerId}: payment ${status} as of ${at}`,
+        ...describeStandingChange(before, customer),
+      );
+    }
   }
+}
+
+/** A Stripe invoice we did not push: it has none of our metadata. */
+function isProviderOwnInvoice(object: StripeObject): boolean {
+  return object.object === 'invoice' && !metadataOf(object).invoiceId;
 }
 
 /** When Stripe says the step happened (`status_transitions`), else when the event was created. */

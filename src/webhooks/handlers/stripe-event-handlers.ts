@@ -27,7 +27,9 @@ export class StripeEventHandlers {
       ['customer.created', (e) => customers.upserted(e)],
       ['customer.updated', (e) => customers.upserted(e)],
       ['customer.deleted', (e) => customers.deleted(e)],
-      ['customer.subscription.deleted', (e) => customers.subscriptionDeleted(e)],
+      ['customer.subscription.created', (e) => customers.subscriptionChanged(e)],
+      ['customer.subscription.updated', (e) => customers.subscriptionChanged(e)],
+      ['customer.subscription.deleted', (e) => customers.subscriptionChanged(e)],
       ['payment_intent.succeeded', (e) => payments.succeeded(e)],
       ['payment_intent.payment_failed', (e) => payments.failed(e)],
     ]);

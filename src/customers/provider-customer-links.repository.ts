@@ -2,6 +2,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
 import { DynamoDatabase } from '../database/dynamo-database';
 import { Keys } from '../database/keys';
+import type { TransactItem } from '../database/transact-item';
 
 export interface ProviderCustomerLink {
   stripeCustomerId: string;
@@ -10,13 +11,16 @@ export interface ProviderCustomerLink {
   deletedAt?: string;
 }
 
+const ITEM_TYPE = 'StripeCustomerLink';
+
 /**
  * Stripe customer id → our customer id (`STRIPE_CUSTOMER#<cus id>` / `CUSTOMER`), for events that
- * name only the Stripe customer (subscriptions, payment intents). Learnt from verified events
- * that carry both ids (customer and invoice events carry `metadata.customerId`).
+ * name only the Stripe customer (subscriptions, payment intents, Stripe's own invoices). Written
+ * with the customer's `stripeCustomerId` (one transaction), and from verified events that carry
+ * both ids.
  */
 @Injectable()
-export class ProviderCustomersRepository {
+export class ProviderCustomerLinksRepository {
   constructor(private readonly db: DynamoDatabase) {}
 
   async get(stripeCustomerId: string): Promise<ProviderCustomerLink | undefined> {
@@ -38,15 +42,22 @@ export class ProviderCustomersRepository {
 
   /** Records the link; idempotent, and never clears `deletedAt`. */
   async link(stripeCustomerId: string, customerId: string): Promise<void> {
-    await this.db.doc.send(
-      new UpdateCommand({
-        TableName: this.db.table,
-        Key: Keys.stripeCustomer(stripeCustomerId),
-        UpdateExpression: 'SET customerId = :customerId, #type = :type',
-        ExpressionAttributeNames: { '#type': 'type' },
-        ExpressionAttributeValues: { ':customerId': customerId, ':type': 'StripeCustomerLink' },
-      }),
-    );
+    await this.db.doc.send(new UpdateCommand(this.linkUpdate(stripeCustomerId, customerId)));
+  }
+
+  /** `link` as an action of a transaction (with the customer's own write). */
+  linkInTransaction(stripeCustomerId: string, customerId: string): TransactItem {
+    return { Update: this.linkUpdate(stripeCustomerId, customerId) };
+  }
+
+  private linkUpdate(stripeCustomerId: string, customerId: string) {
+    return {
+      TableName: this.db.table,
+      Key: Keys.stripeCustomer(stripeCustomerId),
+      UpdateExpression: 'SET customerId = :customerId, #type = :type',
+      ExpressionAttributeNames: { '#type': 'type' },
+      ExpressionAttributeValues: { ':customerId': customerId, ':type': ITEM_TYPE },
+    };
   }
 
   /** Remembers that Stripe deleted the customer, so a late `customer.updated` cannot relink it. */
@@ -58,11 +69,7 @@ export class ProviderCustomersRepository {
         UpdateExpression:
           'SET customerId = :customerId, #type = :type, deletedAt = if_not_exists(deletedAt, :at)',
         ExpressionAttributeNames: { '#type': 'type' },
-        ExpressionAttributeValues: {
-          ':customerId': customerId,
-          ':type': 'StripeCustomerLink',
-          ':at': at,
-        },
+        ExpressionAttributeValues: { ':customerId': customerId, ':type': ITEM_TYPE, ':at': at },
       }),
     );
   }

@@ -1,0 +1,120 @@
+/**
+ * Every error code the API answers, with an example of its message (and details) for the
+ * OpenAPI document. A code a route declares with `@ApiErrors` must be here: building the
+ * document fails otherwise, so a new code cannot ship without an example.
+ */
+export interface ErrorExample {
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+const fields = (field: string, message: string) => ({ fields: [{ field, messages: [message] }] });
+
+export const ERROR_CATALOGUE: Record<string, ErrorExample> = {
+  // Request shape (any route): body parser, validation pipe, route ids.
+  VALIDATION_FAILED: {
+    message: 'Request validation failed',
+    details: fields('email', 'email must be an email'),
+  },
+  MALFORMED_JSON: { message: 'The request body is not valid JSON' },
+  UNREADABLE_BODY: { message: 'The request body could not be read' },
+  UNSUPPORTED_MEDIA_TYPE: { message: 'The request body could not be read' },
+  PAYLOAD_TOO_LARGE: { message: 'The request body is larger than 65536 bytes' },
+  INVALID_CURSOR: { message: 'The cursor is not one this API returned' },
+  INVALID_DECIMAL: {
+    message: 'quantity must have at most 6 decimal places',
+    details: { reason: 'too_many_decimals' },
+  },
+  UNKNOWN_CURRENCY: { message: 'Unknown ISO 4217 currency code: "XYZ"' },
+  // Authentication and limits (every route that takes an API key).
+  UNAUTHENTICATED: { message: 'A valid API key is required: Authorization: Bearer <key>' },
+  FORBIDDEN: { message: 'This API key has scope "read"; "admin" is required' },
+  RATE_LIMITED: { message: 'Too many requests for this API key; slow down' },
+  // Dependencies.
+  STORE_UNAVAILABLE: { message: 'The data store is unavailable; retry shortly' },
+  STRIPE_UNAVAILABLE: {
+    message: 'Stripe is unavailable; retry shortly',
+    details: { dependency: 'stripe', reason: 'circuit_open' },
+  },
+  SHUTTING_DOWN: { message: 'This instance is shutting down; retry the request' },
+  SERVICE_UNAVAILABLE: { message: 'Service Unavailable Exception' },
+  INTERNAL_ERROR: { message: 'An unexpected error occurred' },
+  // Unknown routes and methods.
+  NOT_FOUND: { message: 'Cannot GET /v1/nothing-here' },
+  // Customers.
+  CUSTOMER_NOT_FOUND: { message: 'Customer acme not found' },
+  CUSTOMER_EXISTS: { message: 'Customer acme already exists' },
+  CUSTOMER_ARCHIVED: { message: 'Customer acme is archived' },
+  CURRENCY_MISMATCH: {
+    message: 'Currency EUR does not match plan paid, which bills in USD',
+    details: { currency: 'EUR', planId: 'paid', planCurrency: 'USD' },
+  },
+  CONCURRENT_MODIFICATION: { message: 'Customer acme changed concurrently; retry' },
+  // Plans and pricing.
+  PLAN_NOT_FOUND: { message: 'Plan pro not found' },
+  UNKNOWN_PLAN: { message: 'Plan pro does not exist', details: { planId: 'pro' } },
+  PLAN_EXISTS: { message: 'Plan pro already exists; PUT /v1/plans/pro adds a version' },
+  PLAN_CURRENCY_CHANGE: {
+    message:
+      'Plan pro bills in USD; a new version cannot switch to EUR (create a new plan instead)',
+    details: { planId: 'pro', currency: 'USD', requested: 'EUR' },
+  },
+  INVALID_PLAN: {
+    message: 'The plan document is invalid',
+    details: fields('charges[0].tiers[1].upTo', 'the last tier must have upTo: null'),
+  },
+  INVALID_PRICING_INPUT: {
+    message: 'usage./api/search: must be a non-negative decimal',
+    details: { field: 'usage./api/search' },
+  },
+  // Usage.
+  INVALID_USAGE: {
+    message: 'endpoint must start with "/"',
+    details: fields('endpoint', 'endpoint must start with "/"'),
+  },
+  UNKNOWN_CUSTOMER: { message: 'Customer acme does not exist' },
+  PERIOD_CLOSED: { message: 'Period 2026-10 is invoiced and closed for acme' },
+  USAGE_LIMIT_EXCEEDED: { message: 'Daily limit of 100000 units reached for 2026-11-24' },
+  EVENT_ID_CONFLICT: {
+    message:
+      'Event req-7f3a of customer acme was already recorded with a different quantity; use a new eventId for a different event',
+  },
+  BATCH_TOO_LARGE: { message: 'A batch holds at most 1000 events; got 1200' },
+  // Invoices and billing runs.
+  INVOICE_NOT_FOUND: { message: 'Invoice inv_acme_2026-10 not found' },
+  INVALID_INVOICE_TRANSITION: {
+    message: 'Invoice inv_acme_2026-10 is void; it cannot become open',
+    details: { from: 'void', to: 'open' },
+  },
+  PERIOD_NOT_ENDED: { message: 'Period 2026-11 has not ended; it cannot be finalized yet' },
+  PERIOD_NOT_STARTED: { message: 'Period 2027-01 has not started' },
+  STRIPE_REJECTED: {
+    message: 'Stripe rejected the request: Invalid email address: acme',
+    details: { stripeType: 'invalid_request_error', param: 'email' },
+  },
+  STRIPE_INVOICE_MISMATCH: {
+    message:
+      'Stripe invoice in_1Q2w3E does not match invoice inv_acme_2026-10: amount 12.00 ≠ 13.00',
+    details: {
+      invoiceId: 'inv_acme_2026-10',
+      providerInvoiceId: 'in_1Q2w3E',
+      problems: ['amount 12.00 ≠ 13.00'],
+    },
+  },
+  BILLING_RUN_NOT_FOUND: { message: 'No billing run for period 2026-10' },
+  // Webhooks.
+  INVALID_SIGNATURE: {
+    message:
+      'The Stripe-Signature header does not match the body, or its timestamp is outside the 5-minute tolerance',
+    details: { reason: 'no signature matches the body' },
+  },
+  INVALID_EVENT: { message: 'The webhook body is not a Stripe event: missing id' },
+  WEBHOOKS_NOT_CONFIGURED: {
+    message:
+      'Stripe webhooks are not configured on this service (STRIPE_WEBHOOK_SECRET is not set)',
+  },
+  WEBHOOK_EVENT_NOT_FOUND: { message: 'Webhook event evt_1Q2w3E4r not found' },
+  WEBHOOK_EVENT_IN_PROGRESS: {
+    message: 'Webhook event evt_1Q2w3E4r is being processed; retry once it is done',
+  },
+};

@@ -1,0 +1,115 @@
+/**
+ * The vocabulary of billing facts: every event type and the shape of its `data`. Producers
+ * (`OutboxWriter.event`) and subscribers (`BillingEventSubscriber`) are both typed from this one
+ * map, so a field a subscriber reads is a field every producer writes. Adding an event type is
+ * one entry here (and its producer); EventBridge consumers see the same names as `detail-type`.
+ */
+// Payloads are type aliases, not interfaces, so they stay assignable to the stored form's
+// `Record<string, unknown>`.
+export type BillingEventMap = {
+  'billing.usage.tracked': {
+    usageEventId: string;
+    endpoint: string;
+    /** Decimal string. */
+    quantity: string;
+    timestamp: string;
+  };
+  'billing.customer.created': { planId: string; currency: string; status: string };
+  'billing.invoice.created': InvoiceEventData;
+  'billing.invoice.finalized': InvoiceEventData;
+  /** An invoice became paid (InvoiceEventData), or a provider payment moved (PaymentEventData). */
+  'billing.payment.processed': InvoiceEventData | PaymentEventData;
+  'billing.webhook.processed': {
+    stripeEventId: string;
+    stripeEventType: string;
+    livemode: boolean;
+    invoiceId: string | null;
+    paymentId: string | null;
+    changes: string[];
+    attempt: number;
+    replayed: boolean;
+  };
+  'billing.period.closed': {
+    period: string;
+    customers: number;
+    invoiced: number;
+    skipped: number;
+    passes: number;
+    startedAt: string;
+    finishedAt: string;
+  };
+};
+
+export type InvoiceEventData = {
+  invoiceId: string;
+  number: string | null;
+  period: string;
+  status: string;
+  currency: string;
+  /** Decimal string in major units. */
+  total: string;
+  providerInvoiceId: string | null;
+};
+
+export type PaymentEventData = {
+  paymentId: string;
+  provider: string;
+  /** The provider's payment status, e.g. `succeeded`, `requires_payment_method`, `canceled`. */
+  status: string;
+  /** Decimal strings in major units. */
+  amount: string;
+  amountReceived: string;
+  currency: string;
+  invoiceId: string | null;
+  failureCode: string | null;
+  stripeEventId: string;
+};
+
+export type BillingEventType = keyof BillingEventMap;
+
+/** Every event type, in the order of the contract (DESIGN §6). */
+export const BILLING_EVENT_TYPES = [
+  'billing.usage.tracked',
+  'billing.customer.created',
+  'billing.invoice.created',
+  'billing.invoice.finalized',
+  'billing.payment.processed',
+  'billing.webhook.processed',
+  'billing.period.closed',
+] as const satisfies readonly BillingEventType[];
+
+// Compile-time check that the list names every key of the map.
+type Missing = Exclude<BillingEventType, (typeof BILLING_EVENT_TYPES)[number]>;
+const everyTypeListed: [Missing] extends [never] ? true : Missing = true;
+void everyTypeListed;
+
+/**
+ * One business fact, delivered at least once. Consumers dedupe on `eventId`, which stays the
+ * same on every redelivery. For a union of types this is the union of each type's event, so
+ * `switch (event.type)` narrows `data`.
+ */
+export type BillingEventOf<T extends BillingEventType> = T extends BillingEventType
+  ? {
+      /** Unique (uuid); the consumer's dedupe key. */
+      eventId: string;
+      type: T;
+      /** When the change happened (ISO-8601 UTC), not when it was published. */
+      occurredAt: string;
+      customerId?: string;
+      data: BillingEventMap[T];
+    }
+  : never;
+
+/**
+ * An event as the outbox stores and publishes it: the same envelope, `data` as plain JSON.
+ * Producers build events typed (`OutboxWriter.event`), subscribers receive them typed
+ * (`BillingEventFor`); in between they travel in this form.
+ */
+export interface BillingEvent {
+  eventId: string;
+  type: BillingEventType;
+  occurredAt: string;
+  customerId?: string;
+  /** JSON only: it is stored in DynamoDB and sent as EventBridge `Detail`. */
+  data: Record<string, unknown>;
+}

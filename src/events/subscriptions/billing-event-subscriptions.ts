@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { Keys } from '../../database/keys';
+import type { BillingEventType } from '../billing-event-map';
+import { EventsOptions } from '../events.options';
+import type { Backlog } from '../outbox.metrics';
+import {
+  type OutboxItem,
+  type StoredOutboxItem,
+  SUBSCRIBER_QUEUE_ITEM_TYPE,
+} from '../outbox.model';
+import { OutboxRepository } from '../outbox.repository';
+import { QueueRelay, type QueueDestination, errorText } from '../queue-relay';
+import { BillingEventSubscriber } from './billing-event-subscriber';
+import { SubscriptionMetrics } from './subscription.metrics';
+
+const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export interface SubscriberStatus {
+  name: string;
+  eventTypes: readonly BillingEventType[];
+  running: boolean;
+  consecutiveFailures: number;
+  lastError?: string;
+}
+
+/** One subscriber's queue, delivered to its handler one event at a time. */
+class SubscriberRelay extends QueueRelay {
+  /** Deliveries refused since the last one that went through. */
+  private failuresInARow = 0;
+
+  constructor(
+    readonly subscriber: BillingEventSubscriber,
+    repository: OutboxRepository,
+    options: EventsOptions,
+    instanceId: string,
+    metrics: SubscriptionMetrics,
+  ) {
+    const handler: QueueDestination = {
+      name: `subscriber ${subscriber.name}`,
+      // One event per call, so progress is exact: a failure retries only its own event.
+      batches: (events) => events.map((e) => [e]),
+      deliver: async ([event]) => {
+        try {
+          await subscriber.handle(event as never);
+          return { failed: [] };
+        } catch (error) {
+          return {
+            failed: [{ eventId: event.eventId, code: 'HANDLER_FAILED', message: errorText(error) }],
+          };
+        }
+      },
+      delivered: (sent, refused) => {
+        metrics.count(subscriber.name, sent.length, refused.length);
+        this.failuresInARow = refused.length > 0 ? this.failuresInARow + refused.length : 0;
+      },
+    };
+    super(
+      repository,
+      handler,
+      [Keys.subscriberQueuePartition(subscriber.name)],
+      {
+        ...options,
+        retryInitialMs: subscriber.retry?.initialMs ?? options.retryInitialMs,
+        retryMaxMs: subscriber.retry?.maxMs ?? options.retryMaxMs,
+        // A throwing handler waits out its backoff between polls rather than inside one.
+        maxEntryRetries: 0,
+      },
+      instanceId,
+      `Subscriber:${subscriber.name}`,
+    );
+  }
+
+  status(): SubscriberStatus {
+    return {
+      name: this.subscriber.name,
+      eventTypes: this.subscriber.eventTypes,
+      running: this.running,
+      consecutiveFailures: this.consecutiveFailures + this.failuresInARow,
+      lastError: this.lastError,
+    };
+  }
+}
+
+/**
+ * Finds every `BillingEventSubscriber` provider of the application and runs one durable queue
+ * per subscriber (see BillingEventSubscriber for the guarantees). The outbox relay copies events
+ * into the queues (`queueItemsFor`); each queue is worked by its own relay, so subscribers never
+ * wait on each other or on EventBridge.
+ */
+@Injectable()
+export class BillingEventSubscriptions
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
+{
+  private relays: SubscriberRelay[] = [];
+  private wanted = new Set<BillingEventType>();
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly repository: OutboxRepository,
+    private readonly options: EventsOptions,
+    private readonly metrics: SubscriptionMetrics,
+  ) {}
+
+  onModuleInit(): void {
+    const subscribers = this.discovery
+      .getProviders()
+      .map((wrapper) => wrapper.instance as unknown)
+      .filter((instance): instance is BillingEventSubscriber<BillingEventType> => {
+        return instance instanceof BillingEventSubscriber;
+      });
+    const names = new Set<string>();
+    for (const subscriber of subscribers) {
+      if (!NAME.test(subscriber.name) || names.has(subscriber.name)) {
+        throw new Error(
+          `Billing event subscriber name "${subscriber.name}" must be unique and match ${String(NAME)}`,
+        );
+      }
+      names.add(subscriber.name);
+    }
+    const instanceId = `${hostname()}#${process.pid}#${randomUUID().slice(0, 8)}`;
+    this.relays = subscribers.map(
+      (s) => new SubscriberRelay(s, this.repository, this.options, instanceId, this.metrics),
+    );
+    this.wanted = new Set(subscribers.flatMap((s) => s.eventTypes));
+    this.metrics.observe(() => this.backlogs());
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.options.autoStart) for (const relay of this.relays) relay.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.relays.map((relay) => relay.stop()));
+  }
+
+  /** True when some module subscribes to something. */
+  get any(): boolean {
+    return this.relays.length > 0;
+  }
+
+  /** Whether some subscriber wants events of this type. */
+  wants(type: BillingEventType): boolean {
+    return this.wanted.has(type);
+  }
+
+  /** The queue items an outbox item becomes: per subscriber, the events of its types. */
+  queueItemsFor(item: OutboxItem): StoredOutboxItem[] {
+    const items: StoredOutboxItem[] = [];
+    for (const relay of this.relays) {
+      const types = new Set<string>(relay.subscriber.eventTypes);
+      const events = item.events.filter((e) => types.has(e.type));
+      if (events.length === 0) continue;
+      items.push({
+        ...Keys.subscriberQueue(relay.subscriber.name, item.createdAt, item.id),
+        type: SUBSCRIBER_QUEUE_ITEM_TYPE,
+        id: item.id,
+        shard: 0,
+        createdAt: item.createdAt,
+        payload: JSON.stringify(events),
+        eventCount: events.length,
+        attempts: 0,
+      });
+    }
+    return items;
+  }
+
+  /** Queue items were just written on this instance: their relays poll at the busy pace. */
+  expectEvents(items: readonly StoredOutboxItem[]): void {
+    const partitions = new Set(items.map((i) => i.pk));
+    for (const relay of this.relays) {
+      if (partitions.has(Keys.subscriberQueuePartition(relay.subscriber.name))) {
+        relay.expectEvents();
+      }
+    }
+  }
+
+  /** Delivers every queue until empty or `timeoutMs` passed (tests, shutdown). */
+  async flush(timeoutMs: number): Promise<boolean> {
+    const drained = await Promise.all(this.relays.map((relay) => relay.flush(timeoutMs)));
+    return drained.every(Boolean);
+  }
+
+  status(): SubscriberStatus[] {
+    return this.relays.map((relay) => relay.status());
+  }
+
+  private async backlogs(): Promise<Map<string, Backlog>> {
+    const entries = await Promise.all(
+      this.relays.map(async (relay) => [relay.subscriber.name, await relay.backlog()] as const),
+    );
+    return new Map(entries);
+  }
+}
