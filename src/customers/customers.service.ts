@@ -24,6 +24,8 @@ import {
   ProviderCustomerLinksRepository,
 } from './provider-customer-links.repository';
 
+export type { ProviderCustomerLink };
+
 export interface CreateCustomer {
   id: string;
   email: string;

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CustomerNotFound } from '../../customers/customer.errors';
 import type { Customer } from '../../customers/customer.model';
-import { CustomersService } from '../../customers/customers.service';
-import type { ProviderCustomerLink } from '../../customers/provider-customer-links.repository';
+import { CustomersService, type ProviderCustomerLink } from '../../customers/customers.service';
 
 export type CustomerResolution = { customer: Customer } | { reason: string };
 
