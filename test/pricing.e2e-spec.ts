@@ -1,5 +1,5 @@
 import { Clock } from '../src/common/time/clock';
-import { UsageSource } from '../src/pricing/usage-source';
+import { UsageSource } from '../src/usage/usage-source';
 import { FakeClock } from './support/fake-clock';
 import { InMemoryUsage } from './support/in-memory-usage';
 import { startTestApp, type TestApp } from './support/test-app';

@@ -4,8 +4,8 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Clock } from '../common/time/clock';
 import type { AppConfig } from '../config/configuration';
-import { validatePlan } from '../pricing/core';
-import type { PlanDocument } from '../pricing/core/plan.types';
+import { validatePlan } from '../pricing-core';
+import type { PlanDocument } from '../pricing-core/plan.types';
 import { PlansRepository } from './plans.repository';
 import { PlansService } from './plans.service';
 

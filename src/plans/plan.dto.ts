@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import type { PlanDocument } from '../pricing/core/plan.types';
+import type { PlanDocument } from '../pricing-core/plan.types';
 import type { PlanVersion } from './plan.model';
 
 export class PlanVersionQuery {

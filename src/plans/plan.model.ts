@@ -1,4 +1,4 @@
-import type { PlanDocument } from '../pricing/core/plan.types';
+import type { PlanDocument } from '../pricing-core/plan.types';
 
 /** One immutable version of a plan. A plan's history is the list of its versions. */
 export interface PlanVersion {

@@ -5,8 +5,8 @@ import { AuditService } from '../audit/audit.service';
 import { CacheKeys } from '../common/cache/cache-keys';
 import { ValidationFailed } from '../common/errors/domain-error';
 import { Clock } from '../common/time/clock';
-import { InvalidPlanError, validatePlan } from '../pricing/core';
-import type { PlanDocument } from '../pricing/core/plan.types';
+import { InvalidPlanError, validatePlan } from '../pricing-core';
+import type { PlanDocument } from '../pricing-core/plan.types';
 import type { PlanVersion } from './plan.model';
 import {
   PlanAlreadyExists,

@@ -6,9 +6,9 @@ import type { Customer } from '../customers/customer.model';
 import { CustomersService } from '../customers/customers.service';
 import type { PlanVersion } from '../plans/plan.model';
 import { PlansService } from '../plans/plans.service';
-import { type LineBreakdownJson, priceUsage, serializeBreakdown } from './core';
+import { type LineBreakdownJson, priceUsage, serializeBreakdown } from '../pricing-core';
 import { chargeSegments } from './charge-segments';
-import { UsageSource } from './usage-source';
+import { UsageSource } from '../usage/usage-source';
 
 export interface ChargeLineJson extends LineBreakdownJson {
   planId: string;

@@ -7,8 +7,8 @@ import { Clock } from '../common/time/clock';
 import { parseInstant } from '../common/time/instant';
 import { periodOf } from '../common/time/period';
 import { CustomersService } from '../customers/customers.service';
-import type { UsageRow } from '../pricing/core';
-import { UsageSource } from '../pricing/usage-source';
+import type { UsageRow } from '../pricing-core';
+import { UsageSource } from './usage-source';
 import { UsageReader } from './usage-reader';
 
 export interface UsageReport {

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { CustomersModule } from '../customers/customers.module';
 import { EventsModule } from '../events';
 import { PlansModule } from '../plans/plans.module';
-import { UsageSource } from '../pricing/usage-source';
+import { UsageSource } from './usage-source';
 import { UsageController } from './usage.controller';
 import { UsageQueryService } from './usage-query.service';
 import { UsageReader } from './usage-reader';

@@ -1,6 +1,6 @@
 import { Dec } from '../../src/common/money';
-import type { UsageRow } from '../../src/pricing/core';
-import { UsageSource } from '../../src/pricing/usage-source';
+import type { UsageRow } from '../../src/pricing-core';
+import { UsageSource } from '../../src/usage/usage-source';
 
 /** A usage source fed by the test, for pricing tests that must control usage over time. */
 export class InMemoryUsage extends UsageSource {

@@ -1,4 +1,4 @@
-import { Dec, ZERO, sumDecimals, type Decimal } from '../../common/money';
+import { Dec, ZERO, sumDecimals, type Decimal } from '../common/money';
 import type { ChargeDefinition, PackageCharge, Tier, TierBreakdown } from './plan.types';
 
 // Exact amounts for one charge at one quantity. Nothing here rounds: the caller rounds each line

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Dec, currencyExponent, type Decimal } from '../../common/money';
+import { Dec, currencyExponent, type Decimal } from '../common/money';
 import { serializeBreakdown } from './breakdown.serializer';
 import type { ChargeDefinition, PlanDocument, Tier } from './plan.types';
 import { priceUsage } from './price-usage';

@@ -1,4 +1,4 @@
-import { decimalProblem, isKnownCurrency } from '../../common/money';
+import { decimalProblem, isKnownCurrency } from '../common/money';
 import { MAX_ENDPOINT_LENGTH, isValidEndpointPattern } from './endpoint-matcher';
 import { CHARGE_MODELS, type ChargeModel, type PlanDocument } from './plan.types';
 import { InvalidPlanError, type PlanProblem } from './pricing.errors';

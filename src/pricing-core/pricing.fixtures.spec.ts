@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Dec } from '../../common/money';
+import { Dec } from '../common/money';
 import { serializeBreakdown } from './breakdown.serializer';
 import type { ChargeDefinition, PlanDocument, UsageRow } from './plan.types';
 import { priceUsage } from './price-usage';

@@ -1,4 +1,4 @@
-import { DomainError } from '../../common/errors/domain-error';
+import { DomainError } from '../common/errors/domain-error';
 
 export interface PlanProblem {
   /** Path into the plan document, e.g. "charges[1].tiers[2].upTo". */

@@ -1,4 +1,4 @@
-import type { UsageRow } from './core';
+import type { UsageRow } from '../pricing-core';
 
 /**
  * Where priced usage comes from: totals per endpoint for a customer in [from, to). The usage

@@ -1,4 +1,4 @@
-import type { Decimal } from '../../common/money';
+import type { Decimal } from '../common/money';
 
 // The plan document as stored and as accepted by the API (DESIGN §5). Amounts are decimal strings
 // so a plan round-trips through JSON and DynamoDB without ever becoming a float.

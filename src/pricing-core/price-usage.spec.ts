@@ -1,4 +1,4 @@
-import { Dec } from '../../common/money';
+import { Dec } from '../common/money';
 import type { PlanDocument } from './plan.types';
 import { priceUsage } from './price-usage';
 import { InvalidPlanError, InvalidPricingInputError } from './pricing.errors';

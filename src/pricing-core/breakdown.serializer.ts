@@ -1,4 +1,4 @@
-import { formatMoney, type Decimal } from '../../common/money';
+import { formatMoney, type Decimal } from '../common/money';
 import type { ChargeModel, PriceBreakdown } from './plan.types';
 
 // The API shape (DESIGN §5): money as strings with exactly the currency's decimals, quantities and

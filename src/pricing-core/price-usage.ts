@@ -6,7 +6,7 @@ import {
   roundToMinor,
   sumDecimals,
   type Decimal,
-} from '../../common/money';
+} from '../common/money';
 import { priceCharge } from './charge-models';
 import { matchesEndpoint } from './endpoint-matcher';
 import { InvalidPlanError, InvalidPricingInputError } from './pricing.errors';
