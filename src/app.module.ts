@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AppCacheModule } from './common/cache/cache.module';
 import { ResilienceModule } from './common/resilience';
@@ -14,7 +13,8 @@ import { DatabaseModule } from './database/database.module';
 import type { EmbeddedDynamoDb } from './database/embedded-dynamodb';
 import { EventsModule } from './events';
 import { HealthModule } from './health/health.module';
-import { MetricsModule } from './metrics/metrics.module';
+import { MetricsModule } from './common/metrics/metrics.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { PlansModule } from './plans/plans.module';
 import { PricingModule } from './pricing/pricing.module';
 import { ReportsModule } from './reports/reports.module';
@@ -40,7 +40,6 @@ export class AppModule {
           skipProcessEnv: true,
           load: [() => config],
         }),
-        EventEmitterModule.forRoot(),
         ScheduleModule.forRoot(),
         AppLoggerModule,
         AppCacheModule,
@@ -59,6 +58,7 @@ export class AppModule {
         BillingModule,
         ReportsModule,
         WebhooksModule,
+        NotificationsModule,
       ],
     };
   }

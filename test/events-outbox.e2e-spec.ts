@@ -18,8 +18,8 @@ import type { OutboxItem } from '../src/events/outbox.model';
 import { OutboxRelay } from '../src/events/outbox.relay';
 import { OutboxRepository } from '../src/events/outbox.repository';
 import { OutboxWriter } from '../src/events/outbox.writer';
-import { MetricsModule } from '../src/metrics/metrics.module';
-import { MetricsService } from '../src/metrics/metrics.service';
+import { MetricsModule } from '../src/common/metrics/metrics.module';
+import { MetricsService } from '../src/common/metrics/metrics.service';
 import { type FakeEventBridge, startFakeEventBridge } from './fakes/fake-eventbridge';
 import { testConfig } from './support/test-app';
 

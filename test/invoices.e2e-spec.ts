@@ -1,5 +1,8 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Clock } from '../src/common/time/clock';
 import { ProviderSync } from '../src/customers/provider-sync.service';
+import { DynamoDatabase } from '../src/database/dynamo-database';
+import { Keys } from '../src/database/keys';
 import { startFakeStripe, type FakeStripe } from './fakes/fake-stripe';
 import { FakeClock } from './support/fake-clock';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -56,6 +59,46 @@ describe('Invoices and Stripe (e2e)', () => {
       (c) => c.metadata?.customerId === 'sync-1',
     );
     expect(matching).toHaveLength(1);
+  });
+
+  it('links the provider customer provider-neutrally, and reads records that predate it', async () => {
+    const res = await createCustomer('link-1');
+    expect(res.body.providerCustomer).toEqual({
+      provider: 'stripe',
+      id: res.body.stripeCustomerId,
+    });
+    const db = t.app.get(DynamoDatabase);
+    const link = await db.doc.send(
+      new GetCommand({
+        TableName: db.table,
+        Key: Keys.providerCustomer('stripe', res.body.stripeCustomerId as string),
+      }),
+    );
+    expect(link.Item).toMatchObject({ customerId: 'link-1', provider: 'stripe' });
+
+    // A customer stored before links were provider-neutral carries `stripeCustomerId`.
+    const stored = await db.doc.send(
+      new GetCommand({ TableName: db.table, Key: Keys.customer('link-1') }),
+    );
+    const { providerCustomer, ...legacy } = stored.Item as Record<string, unknown>;
+    expect(providerCustomer).toEqual({ provider: 'stripe', id: res.body.stripeCustomerId });
+    await db.doc.send(
+      new PutCommand({
+        TableName: db.table,
+        Item: { ...legacy, stripeCustomerId: 'cus_legacy1' },
+      }),
+    );
+    await t.http.patch('/v1/customers/link-1').set(t.auth()).send({ name: 'Renamed' }).expect(200);
+    const fetched = await t.http.get('/v1/customers/link-1').set(t.auth('read')).expect(200);
+    expect(fetched.body).toMatchObject({
+      name: 'Renamed',
+      stripeCustomerId: 'cus_legacy1',
+      providerCustomer: { provider: 'stripe', id: 'cus_legacy1' },
+    });
+    const rewritten = await db.doc.send(
+      new GetCommand({ TableName: db.table, Key: Keys.customer('link-1') }),
+    );
+    expect(rewritten.Item).not.toHaveProperty('stripeCustomerId');
   });
 
   it('retries a failed Stripe customer creation later, never creating a second one', async () => {

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { CustomersModule } from '../customers/customers.module';
 import { EventsModule } from '../events';
 import { PricingModule } from '../pricing/pricing.module';
 import { PaymentsModule } from '../stripe';
 import { UsageModule } from '../usage/usage.module';
+import { InvoiceFinalizer } from './invoice-finalizer';
 import { InvoiceRecords } from './invoice-records';
 import { InvoiceMetrics } from './invoice.metrics';
 import { InvoicesController } from './invoices.controller';
@@ -18,14 +20,17 @@ import { BillingRunOptions } from './runs/billing-run.options';
 import { BillingRunRepository } from './runs/billing-run.repository';
 import { BillingRunScheduler } from './runs/billing-run.scheduler';
 import { BillingRunService } from './runs/billing-run.service';
+// The module's configuration: defined on import, validated at start with every other fragment.
+import './billing.config';
 
 @Module({
-  imports: [CustomersModule, PricingModule, UsageModule, PaymentsModule, EventsModule],
+  imports: [CustomersModule, PricingModule, UsageModule, PaymentsModule, EventsModule, AuditModule],
   controllers: [InvoicesController, BillingRunController],
   providers: [
     InvoicesRepository,
     InvoiceRecords,
     InvoiceMetrics,
+    InvoiceFinalizer,
     ProviderInvoicesService,
     InvoicesService,
     { provide: BillingRunOptions, useValue: new BillingRunOptions() },
@@ -36,6 +41,7 @@ import { BillingRunService } from './runs/billing-run.service';
     BillingRunService,
     BillingRunScheduler,
   ],
-  exports: [InvoicesService, InvoicesRepository],
+  // Services only: other modules reach invoices through InvoicesService, never the store.
+  exports: [InvoicesService],
 })
 export class BillingModule {}

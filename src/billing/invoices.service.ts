@@ -4,14 +4,13 @@ import { parsePeriod } from '../common/time/period';
 import { CustomersService } from '../customers/customers.service';
 import type { BillingEventType } from '../events/billing-event.model';
 import { ChargesService } from '../pricing/charges.service';
-import { UsageRepository } from '../usage/usage.repository';
 import {
   InvalidInvoiceTransition,
   InvoiceNotFound,
   InvoiceWriteConflict,
-  PeriodNotEnded,
   PeriodNotStarted,
 } from './invoice.errors';
+import { InvoiceFinalizer } from './invoice-finalizer';
 import { invoiceAmounts } from './invoice-lines';
 import {
   type Invoice,
@@ -37,7 +36,7 @@ export class InvoicesService {
     private readonly invoices: InvoicesRepository,
     private readonly charges: ChargesService,
     private readonly customers: CustomersService,
-    private readonly usage: UsageRepository,
+    private readonly finalizer: InvoiceFinalizer,
     private readonly provider: ProviderInvoicesService,
     private readonly records: InvoiceRecords,
     private readonly clock: Clock,
@@ -88,6 +87,14 @@ export class InvoicesService {
     return invoice;
   }
 
+  /**
+   * The invoices of `customerIds` for `period`, those that exist, in any order (reports): read by
+   * key, since an invoice's id derives from its customer and period.
+   */
+  async forPeriod(customerIds: readonly string[], period: string): Promise<Invoice[]> {
+    return this.invoices.getMany(customerIds.map((id) => invoiceIdFor(id, period)));
+  }
+
   async listForCustomer(customerId: string, limit: number, cursor?: string) {
     await this.customers.get(customerId);
     return this.invoices.listForCustomer(customerId, limit, cursor);
@@ -111,19 +118,15 @@ export class InvoicesService {
   /**
    * Freezes the period and the amounts, pushes the invoice to the payment provider (when one is
    * configured) and opens it. The period is closed first, so no usage can land between the final
-   * calculation and the freeze. If the provider is down the invoice stays a draft and the call
-   * can simply be repeated: the push is idempotent on our ids.
+   * calculation and the freeze (`InvoiceFinalizer`, the rules billing runs follow too). If the
+   * provider is down the invoice stays a draft and the call can simply be repeated: the push is
+   * idempotent on our ids.
    */
   async finalize(invoiceId: string): Promise<Invoice> {
     const draft = await this.get(invoiceId);
     if (draft.status !== 'draft')
       throw new InvalidInvoiceTransition(invoiceId, draft.status, 'open');
-    const period = parsePeriod(draft.period);
-    const now = this.clock.now();
-    if (now < period.end) throw new PeriodNotEnded(draft.period);
-
-    await this.usage.closePeriod(draft.customerId, draft.period, now.toISOString());
-    const amounts = invoiceAmounts(await this.charges.forPeriod(draft.customerId, draft.period));
+    const amounts = await this.finalizer.closeAndPrice(draft.customerId, parsePeriod(draft.period));
     const provider = await this.provider.push({ ...draft, ...amounts });
 
     return this.change(invoiceId, async (current) => {

@@ -41,14 +41,9 @@ export function requestIdMiddleware(req: WithId, res: ServerResponse, next: () =
   next();
 }
 
-/** Values that must never reach a log line: API keys, the Stripe key, the webhook secret. */
+/** Values that must never reach a log line: API keys, provider keys, webhook secrets. */
 export function configuredSecrets(config: ConfigService<AppConfig, true>): string[] {
-  const { apiKeys } = config.get('auth', { infer: true });
-  const { secretKey, webhookSecret } = config.get('stripe', { infer: true });
-  const { secretAccessKey } = config.get('dynamo', { infer: true }).localCredentials;
-  return [...apiKeys.map((k) => k.key), secretKey, webhookSecret, secretAccessKey].filter(
-    (s): s is string => typeof s === 'string' && s.length >= 8,
-  );
+  return config.get('secrets', { infer: true });
 }
 
 /**

@@ -1,4 +1,11 @@
+import { defineConfig } from './config-fragment';
 import { ConfigValidationError, loadConfig } from './configuration';
+import { int, optionalUrl } from './env-vars';
+// The fragments this spec checks, as the modules that own them define them.
+import '../audit/audit.config';
+import '../events/events.config';
+import '../stripe/stripe.config';
+import '../usage/usage.config';
 
 const problemsOf = (env: Record<string, string>): string[] => {
   try {
@@ -78,5 +85,53 @@ describe('loadConfig', () => {
   it('turns Stripe on only with a secret key', () => {
     expect(loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x' }).stripe.enabled).toBe(true);
     expect(loadConfig({ STRIPE_SECRET_KEY: '' }).stripe.enabled).toBe(false);
+  });
+});
+
+describe('module configuration fragments', () => {
+  const exampleConfig = defineConfig(
+    'exampleModule',
+    { EXAMPLE_URL: optionalUrl('https://example.com'), EXAMPLE_LIMIT: int(5, 1, 10) },
+    (e) => ({ url: e.EXAMPLE_URL, limit: e.EXAMPLE_LIMIT, token: 'example-token-123' }),
+    {
+      check: (value, _context, problems) => {
+        if (value.limit > 8 && !value.url)
+          problems.push('EXAMPLE_URL: required when EXAMPLE_LIMIT > 8');
+      },
+      secrets: (value) => [value.token],
+    },
+  );
+
+  it('validates every fragment together with the core: one list of every problem', () => {
+    const problems = problemsOf({ PORT: 'abc', EXAMPLE_URL: 'not a url', USAGE_MAX_AGE_DAYS: '0' });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^PORT: /),
+        'EXAMPLE_URL: must be a URL such as https://example.com',
+        expect.stringMatching(/^USAGE_MAX_AGE_DAYS: /),
+      ]),
+    );
+    expect(problems).toHaveLength(3);
+    expect(problemsOf({ EXAMPLE_LIMIT: '9' })).toEqual([
+      'EXAMPLE_URL: required when EXAMPLE_LIMIT > 8',
+    ]);
+  });
+
+  it('puts each fragment under its namespace and collects its secrets for log redaction', () => {
+    const config = loadConfig({ EXAMPLE_LIMIT: '7', STRIPE_SECRET_KEY: 'sk_test_secret_1' });
+    expect((config as unknown as Record<string, unknown>).exampleModule).toEqual({
+      url: undefined,
+      limit: 7,
+      token: 'example-token-123',
+    });
+    expect(exampleConfig.namespace).toBe('exampleModule');
+    expect(config.secrets).toEqual(
+      expect.arrayContaining(['example-token-123', 'sk_test_secret_1']),
+    );
+  });
+
+  it('refuses a namespace defined twice, or one of the core', () => {
+    expect(() => defineConfig('exampleModule', {}, () => ({}))).toThrow(/is taken/);
+    expect(() => defineConfig('cache', {}, () => ({}))).toThrow(/is taken/);
   });
 });

@@ -1,8 +1,12 @@
 import { z } from 'zod';
+import { configFragments, type ModuleConfigs, reserveCoreNamespaces } from './config-fragment';
+import { bool, type Env, int, optionalString, optionalUrl, zodProblems } from './env-vars';
 
 /**
  * The one place that reads the environment. Everything else receives the typed result through
- * `ConfigService<AppConfig, true>` (namespaces below), so configuration is validated exactly once.
+ * `ConfigService<AppConfig, true>`, so configuration is validated exactly once. The namespaces
+ * here are the core's (HTTP, store, cache, keys); each module defines its own next to its code
+ * (`defineConfig`, see config-fragment.ts) and they are all validated together below.
  */
 
 export type ApiKeyScope = 'admin' | 'ingest' | 'read';
@@ -21,35 +25,6 @@ export class ConfigValidationError extends Error {
 }
 
 const API_KEY_ENTRY = /^([A-Za-z0-9_.-]{1,64}):(admin|ingest|read):(\S{16,256})$/;
-
-const bool = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
-    .optional()
-    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
-
-const int = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined) return fallback;
-      if (!/^\d+$/.test(v.trim())) {
-        ctx.addIssue({ code: 'custom', message: `must be a whole number, got "${v}"` });
-        return z.NEVER;
-      }
-      const n = Number(v);
-      if (n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be between ${min} and ${max}, got ${n}` });
-        return z.NEVER;
-      }
-      return n;
-    });
-
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
 function isRedisUrl(value: string): boolean {
   if (!URL.canParse(value)) return false;
@@ -71,25 +46,12 @@ const envSchema = z.object({
     .refine((v) => /^[A-Za-z0-9_.-]{3,255}$/.test(v), {
       message: 'must be 3-255 characters of letters, digits, "_", "-" or "."',
     }),
-  DYNAMODB_ENDPOINT: optionalString.refine((v) => v === undefined || URL.canParse(v), {
-    message: 'must be a URL such as http://localhost:8000',
-  }),
+  DYNAMODB_ENDPOINT: optionalUrl('http://localhost:8000'),
   DYNAMODB_LOCAL_PORT: int(0, 0, 65535),
   DYNAMODB_LOCAL_IN_MEMORY: bool(false),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   AWS_ACCESS_KEY_ID: optionalString,
   AWS_SECRET_ACCESS_KEY: optionalString,
-  STRIPE_SECRET_KEY: optionalString,
-  STRIPE_WEBHOOK_SECRET: optionalString,
-  STRIPE_API_HOST: optionalString,
-  STRIPE_API_PORT: int(0, 0, 65535),
-  STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
-  EVENTBRIDGE_BUS: optionalString,
-  EVENTBRIDGE_ENDPOINT: optionalString.refine((v) => v === undefined || URL.canParse(v), {
-    message: 'must be a URL',
-  }),
-  BILLING_ENABLE_EVENT_PUBLISHING: bool(true),
-  BILLING_ENABLE_AUDIT: bool(true),
   CACHE_TTL_SECONDS: int(300, 0, 86_400),
   CACHE_MAX_ITEMS: int(1000, 1, 10_000_000),
   CACHE_STORE: z
@@ -100,10 +62,7 @@ const envSchema = z.object({
     message: 'must be a redis:// or rediss:// URL such as redis://localhost:6379',
   }),
   BILLING_API_KEYS: optionalString,
-  BILLING_RUN_CRON: z.string().default('5 0 1 * *'),
-  USAGE_MAX_AGE_DAYS: int(35, 1, 3650),
   RATE_LIMIT_PER_MINUTE: int(60_000, 0, 100_000_000),
-  PLANS_FILE: z.string().default('config/plans.json'),
   DATA_DIR: z.string().default('.data'),
 });
 
@@ -133,34 +92,27 @@ function parseApiKeys(raw: string | undefined, problems: string[]): ApiKeyConfig
   return keys;
 }
 
-export function loadConfig(env: Record<string, string | undefined>) {
+const CORE_NAMESPACES = ['app', 'dynamo', 'cache', 'auth', 'rateLimit', 'secrets'];
+reserveCoreNamespaces(CORE_NAMESPACES);
+
+function loadCore(env: Env, problems: string[]) {
   const parsed = envSchema.safeParse(env);
-  const problems: string[] = [];
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      problems.push(`${issue.path.join('.')}: ${issue.message}`);
-    }
-  }
+  if (!parsed.success) problems.push(...zodProblems(parsed.error));
   const apiKeys = parseApiKeys(env.BILLING_API_KEYS, problems);
   // Checked on the raw values so it is listed together with every other problem.
   if (env.CACHE_STORE === 'redis' && !env.REDIS_URL?.trim()) {
     problems.push('REDIS_URL: required when CACHE_STORE is redis');
   }
-  if (!parsed.success || problems.length > 0) throw new ConfigValidationError(problems);
+  if (!parsed.success) return undefined;
 
   const e = parsed.data;
   const isProduction = e.NODE_ENV === 'production';
-  if (isProduction && apiKeys.length === 0) {
+  if (isProduction && apiKeys.length === 0 && problems.length === 0) {
     problems.push('BILLING_API_KEYS: required in production (no API keys configured)');
   }
   if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
     problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
   }
-  if (isProduction && e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET) {
-    problems.push('STRIPE_WEBHOOK_SECRET: required in production when STRIPE_SECRET_KEY is set');
-  }
-  if (problems.length > 0) throw new ConfigValidationError(problems);
-
   return {
     app: {
       nodeEnv: e.NODE_ENV,
@@ -185,20 +137,6 @@ export function loadConfig(env: Record<string, string | undefined>) {
         secretAccessKey: e.AWS_SECRET_ACCESS_KEY ?? 'local',
       },
     },
-    stripe: {
-      secretKey: e.STRIPE_SECRET_KEY,
-      webhookSecret: e.STRIPE_WEBHOOK_SECRET,
-      host: e.STRIPE_API_HOST,
-      port: e.STRIPE_API_PORT || undefined,
-      protocol: e.STRIPE_API_PROTOCOL,
-      enabled: Boolean(e.STRIPE_SECRET_KEY),
-    },
-    events: {
-      bus: e.EVENTBRIDGE_BUS,
-      endpoint: e.EVENTBRIDGE_ENDPOINT,
-      publishingEnabled: e.BILLING_ENABLE_EVENT_PUBLISHING,
-    },
-    audit: { enabled: e.BILLING_ENABLE_AUDIT },
     cache: {
       ttlSeconds: e.CACHE_TTL_SECONDS,
       maxItems: e.CACHE_MAX_ITEMS,
@@ -207,11 +145,41 @@ export function loadConfig(env: Record<string, string | undefined>) {
       redisUrl: e.REDIS_URL,
     },
     auth: { apiKeys },
-    billing: { runCron: e.BILLING_RUN_CRON },
-    usage: { maxAgeDays: e.USAGE_MAX_AGE_DAYS },
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE },
-    plans: { file: e.PLANS_FILE },
   };
 }
 
-export type AppConfig = ReturnType<typeof loadConfig>;
+type CoreConfig = NonNullable<ReturnType<typeof loadCore>>;
+
+/**
+ * The core namespaces, every module's namespace, and `secrets` (every configured value that must
+ * never reach a log line). Throws one ConfigValidationError listing every problem found.
+ */
+export type AppConfig = CoreConfig & ModuleConfigs & { secrets: string[] };
+
+export function loadConfig(env: Env): AppConfig {
+  const problems: string[] = [];
+  const core = loadCore(env, problems);
+  const context = { isProduction: env.NODE_ENV === 'production' };
+  const modules: Record<string, unknown> = {};
+  const secrets: (string | undefined)[] = [];
+  for (const fragment of configFragments()) {
+    const loaded = fragment.load(env, context);
+    if ('value' in loaded) {
+      modules[fragment.namespace] = loaded.value;
+      secrets.push(...fragment.secrets(loaded.value));
+    } else {
+      problems.push(...loaded.problems);
+    }
+  }
+  if (!core || problems.length > 0) throw new ConfigValidationError(problems);
+  secrets.push(
+    ...core.auth.apiKeys.map((k) => k.key),
+    core.dynamo.localCredentials.secretAccessKey,
+  );
+  return {
+    ...core,
+    ...(modules as unknown as ModuleConfigs),
+    secrets: secrets.filter((s): s is string => typeof s === 'string' && s.length >= 8),
+  };
+}

@@ -3,6 +3,7 @@ import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class
 import { PageQueryDto } from '../common/http/page-query.dto';
 import { RESOURCE_ID_PATTERN } from '../common/http/resource-id.pipe';
 import { IsMetadata } from '../common/http/validators';
+import { STRIPE_PROVIDER } from '../stripe';
 import type { Customer } from './customer.model';
 
 const ID_MESSAGE = '$property must be 1-64 characters of letters, digits, "_", "-" or "."';
@@ -69,6 +70,11 @@ export class UpdateCustomerDto {
 
 export class ListCustomersQuery extends PageQueryDto {}
 
+export class ProviderCustomerResponse {
+  @ApiProperty({ example: 'stripe', description: 'The payment provider' }) provider: string;
+  @ApiProperty({ example: 'cus_123', description: "The provider's customer id" }) id: string;
+}
+
 export class CustomerResponse {
   @ApiProperty({ example: 'acme' }) id: string;
   @ApiProperty({ example: 'billing@acme.test' }) email: string;
@@ -79,8 +85,19 @@ export class CustomerResponse {
   @ApiProperty({ enum: ['active', 'archived'], example: 'active' }) status: string;
   @ApiProperty({ enum: ['active', 'past_due', 'cancelled'], example: 'active' })
   billingStatus: string;
-  @ApiProperty({ nullable: true, type: String, example: 'cus_123' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'cus_123',
+    description: 'The Stripe customer, when the payment provider is Stripe (see providerCustomer)',
+  })
   stripeCustomerId: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: ProviderCustomerResponse,
+    description: "The customer's counterpart at the payment provider, once it has one",
+  })
+  providerCustomer: ProviderCustomerResponse | null;
   @ApiProperty({ example: '2026-11-01T09:00:00.000Z' }) createdAt: string;
   @ApiProperty({ example: '2026-11-01T09:00:00.000Z' }) updatedAt: string;
   @ApiProperty({ nullable: true, type: String, example: null }) archivedAt: string | null;
@@ -95,7 +112,9 @@ export class CustomerResponse {
       metadata: c.metadata,
       status: c.status,
       billingStatus: c.billingStatus,
-      stripeCustomerId: c.stripeCustomerId ?? null,
+      stripeCustomerId:
+        c.providerCustomer?.provider === STRIPE_PROVIDER ? c.providerCustomer.id : null,
+      providerCustomer: c.providerCustomer ? { ...c.providerCustomer } : null,
       createdAt: c.createdAt,
       updatedAt: c.updatedAt,
       archivedAt: c.archivedAt ?? null,

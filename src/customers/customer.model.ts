@@ -14,6 +14,13 @@ export interface PlanAssignment {
   from: string;
 }
 
+/** The customer's counterpart at a payment provider (`{ provider: 'stripe', id: 'cus_…' }`). */
+export interface ProviderCustomerRef {
+  /** The payment gateway's name (`PaymentGateway.provider`). */
+  provider: string;
+  id: string;
+}
+
 export interface Customer {
   id: string;
   email: string;
@@ -30,7 +37,8 @@ export interface Customer {
   subscriptions?: Record<string, Reported<SubscriptionStatus>>;
   /** Every plan the customer has been on, oldest first; the last entry is `planId`. */
   planHistory: PlanAssignment[];
-  stripeCustomerId?: string;
+  /** Set once the payment provider has a customer for this one (written with its link). */
+  providerCustomer?: ProviderCustomerRef;
   /**
    * Records written before `paymentStanding` and `subscriptions`: when the provider event behind
    * `billingStatus` happened. Read once (`standingOf`) and dropped by the next standing change.

@@ -18,6 +18,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CachedResource } from '../common/cache/cached-resource.decorator';
+import { customerResponseKey } from './customer.cache-keys';
 import { HttpCacheInterceptor } from '../common/cache/http-cache.interceptor';
 import { ValidationFailed } from '../common/errors/domain-error';
 import { ApiErrors } from '../common/openapi';
@@ -30,12 +31,16 @@ import {
   UpdateCustomerDto,
 } from './customer.dto';
 import { CustomersService } from './customers.service';
+import { ProviderSync } from './provider-sync.service';
 
 @ApiTags('customers')
 @Controller('v1/customers')
 @UseInterceptors(HttpCacheInterceptor)
 export class CustomersController {
-  constructor(private readonly customers: CustomersService) {}
+  constructor(
+    private readonly customers: CustomersService,
+    private readonly providerSync: ProviderSync,
+  ) {}
 
   @Post()
   @ApiOperation({
@@ -45,7 +50,8 @@ export class CustomersController {
   @ApiCreatedResponse({ type: CustomerResponse, description: 'The new customer' })
   @ApiErrors({ 409: ['CUSTOMER_EXISTS'], 422: ['UNKNOWN_PLAN', 'CURRENCY_MISMATCH'] })
   async create(@Body() body: CreateCustomerDto): Promise<CustomerResponse> {
-    return CustomerResponse.from(await this.customers.create(body));
+    const created = await this.customers.create(body);
+    return CustomerResponse.from(await this.providerSync.onCreated(created));
   }
 
   @Get()
@@ -64,7 +70,7 @@ export class CustomersController {
   @ApiOperation({ operationId: 'getCustomer', summary: 'Get a customer' })
   @ApiOkResponse({ type: CustomerResponse, description: 'The customer' })
   @ApiErrors({ 404: ['CUSTOMER_NOT_FOUND'] })
-  @CachedResource('customer', 'id')
+  @CachedResource(customerResponseKey, 'id')
   async get(@Param('id', ResourceIdPipe) id: string): Promise<CustomerResponse> {
     return CustomerResponse.from(await this.customers.get(id));
   }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { PlansModule } from '../plans/plans.module';
 import { EventsModule } from '../events';
 import { PaymentsModule } from '../stripe';
@@ -9,7 +10,7 @@ import { ProviderCustomerLinksRepository } from './provider-customer-links.repos
 import { ProviderSync } from './provider-sync.service';
 
 @Module({
-  imports: [PlansModule, PaymentsModule, EventsModule],
+  imports: [PlansModule, PaymentsModule, EventsModule, AuditModule],
   controllers: [CustomersController],
   providers: [CustomersRepository, ProviderCustomerLinksRepository, CustomersService, ProviderSync],
   exports: [CustomersService, ProviderSync],

@@ -20,7 +20,12 @@ function toItem(customer: Customer): Record<string, unknown> {
 
 function fromItem(item: Record<string, unknown>): Customer {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  const { pk, sk, gsi1pk, gsi1sk, type, ...customer } = item;
+  const { pk, sk, gsi1pk, gsi1sk, type, stripeCustomerId, ...customer } = item;
+  // Records written before provider-neutral links carry `stripeCustomerId`; the next write of
+  // the customer stores `providerCustomer` instead.
+  if (typeof stripeCustomerId === 'string' && !customer.providerCustomer) {
+    customer.providerCustomer = { provider: 'stripe', id: stripeCustomerId };
+  }
   return customer as unknown as Customer;
 }
 

@@ -1,8 +1,7 @@
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Inject, Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Cache } from 'cache-manager';
-import { CacheKeys } from '../common/cache/cache-keys';
+import { customerRecordKey, customerResponseKey } from './customer.cache-keys';
 import { Clock } from '../common/time/clock';
 import { AuditService } from '../audit/audit.service';
 import { OutboxWriter } from '../events';
@@ -17,7 +16,7 @@ import {
   CustomerWriteConflict,
 } from './customer.errors';
 import { type StandingReport, withStandingReport } from './billing-standing';
-import type { Customer } from './customer.model';
+import type { Customer, ProviderCustomerRef } from './customer.model';
 import { CustomerPage, CustomersRepository } from './customers.repository';
 import {
   type ProviderCustomerLink,
@@ -38,7 +37,6 @@ export interface CreateCustomer {
 export type UpdateCustomer = Partial<Pick<Customer, 'email' | 'name' | 'planId' | 'metadata'>>;
 
 const MAX_WRITE_ATTEMPTS = 5;
-export const CUSTOMER_CREATED = 'customer.created';
 /**
  * How long a hot path may use a cached customer. Writes through this instance invalidate at once;
  * other instances (each with its own cache unless a shared one is configured) see a change within
@@ -54,7 +52,6 @@ export class CustomersService {
     private readonly plans: PlansService,
     private readonly clock: Clock,
     private readonly gateway: PaymentGateway,
-    private readonly events: EventEmitter2,
     private readonly audit: AuditService,
     private readonly outbox: OutboxWriter,
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
@@ -82,7 +79,7 @@ export class CustomersService {
       revision: 1,
     };
     // With a payment provider, a marker in the same transaction guarantees the provider customer
-    // is created eventually: now (listeners of CUSTOMER_CREATED) or by the retry job.
+    // is created eventually: right after this (ProviderSync.onCreated) or by its retry job.
     const syncPending = this.gateway.enabled;
     const created = this.outbox.entryFor([
       this.outbox.event(
@@ -104,8 +101,7 @@ export class CustomersService {
       throw new CustomerAlreadyExists(input.id);
     }
     await this.invalidate(customer.id);
-    await this.events.emitAsync(CUSTOMER_CREATED, customer);
-    return syncPending ? this.get(customer.id) : customer;
+    return customer;
   }
 
   async get(customerId: string): Promise<Customer> {
@@ -116,7 +112,7 @@ export class CustomersService {
 
   /** Like `get`, served from the cache for up to CUSTOMER_RECORD_TTL_MS (usage ingest). */
   async getCached(customerId: string): Promise<Customer | undefined> {
-    const key = CacheKeys.customerRecord(customerId);
+    const key = customerRecordKey(customerId);
     const cached = await this.cache.get<Customer>(key);
     if (cached) return cached;
     const customer = await this.customers.get(customerId);
@@ -153,33 +149,33 @@ export class CustomersService {
    * same transaction the link from that id back to the customer, so webhooks that name only the
    * provider's id find the customer from the moment it has one.
    */
-  async attachProviderCustomer(customerId: string, providerCustomerId: string): Promise<Customer> {
+  async attachProviderCustomer(customerId: string, ref: ProviderCustomerRef): Promise<Customer> {
     return this.mutate(
       customerId,
       'customer.provider_link',
       async (current) =>
-        current.stripeCustomerId ? undefined : { ...current, stripeCustomerId: providerCustomerId },
-      [this.links.linkInTransaction(providerCustomerId, customerId)],
+        current.providerCustomer ? undefined : { ...current, providerCustomer: { ...ref } },
+      [this.links.linkInTransaction(ref, customerId)],
     );
   }
 
   /** Which customer a payment-provider customer id belongs to, if known. */
-  providerCustomerLink(providerCustomerId: string): Promise<ProviderCustomerLink | undefined> {
-    return this.links.get(providerCustomerId);
+  providerCustomerLink(ref: ProviderCustomerRef): Promise<ProviderCustomerLink | undefined> {
+    return this.links.get(ref);
   }
 
   /** Remembers a pair of ids the provider verifiably reported together (webhooks). */
-  learnProviderCustomer(providerCustomerId: string, customerId: string): Promise<void> {
-    return this.links.link(providerCustomerId, customerId);
+  learnProviderCustomer(ref: ProviderCustomerRef, customerId: string): Promise<void> {
+    return this.links.link(ref, customerId);
   }
 
   /** Remembers that the provider deleted its customer, so a late update cannot relink it. */
   markProviderCustomerDeleted(
-    providerCustomerId: string,
+    ref: ProviderCustomerRef,
     customerId: string,
     at: string,
   ): Promise<void> {
-    return this.links.markDeleted(providerCustomerId, customerId, at);
+    return this.links.markDeleted(ref, customerId, at);
   }
 
   /**
@@ -208,12 +204,14 @@ export class CustomersService {
    */
   async detachProviderCustomer(
     customerId: string,
-    providerCustomerId: string,
+    ref: ProviderCustomerRef,
   ): Promise<{ customer: Customer; changed: boolean }> {
     let changed = false;
     const customer = await this.mutate(customerId, 'customer.provider_unlink', async (current) => {
-      changed = current.stripeCustomerId === providerCustomerId;
-      return changed ? { ...current, stripeCustomerId: undefined } : undefined;
+      changed =
+        current.providerCustomer?.provider === ref.provider &&
+        current.providerCustomer.id === ref.id;
+      return changed ? { ...current, providerCustomer: undefined } : undefined;
     });
     return { customer, changed };
   }
@@ -261,6 +259,6 @@ export class CustomersService {
   }
 
   private async invalidate(customerId: string): Promise<void> {
-    await this.cache.mdel([CacheKeys.customer(customerId), CacheKeys.customerRecord(customerId)]);
+    await this.cache.mdel([customerResponseKey(customerId), customerRecordKey(customerId)]);
   }
 }

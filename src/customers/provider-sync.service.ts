@@ -1,10 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { PaymentGateway } from '../stripe';
 import { CustomerNotFound } from './customer.errors';
 import type { Customer } from './customer.model';
 import { CustomersRepository } from './customers.repository';
-import { CUSTOMER_CREATED, CustomersService } from './customers.service';
+import { CustomersService } from './customers.service';
 
 const RETRY_INTERVAL_MS = 30_000;
 const RETRY_BATCH = 25;
@@ -35,9 +34,13 @@ export class ProviderSync implements OnApplicationBootstrap, OnApplicationShutdo
     clearInterval(this.timer);
   }
 
-  @OnEvent(CUSTOMER_CREATED, { promisify: true, suppressErrors: true })
-  async onCreated(customer: Customer): Promise<void> {
-    if (!this.gateway.enabled) return;
+  /**
+   * Right after a customer was created: one attempt now, so the response can already carry the
+   * provider customer. A failure leaves the customer to the retry job. Returns the customer as
+   * it is now.
+   */
+  async onCreated(customer: Customer): Promise<Customer> {
+    if (!this.gateway.enabled) return customer;
     try {
       await this.sync(customer.id);
     } catch (error) {
@@ -46,12 +49,14 @@ export class ProviderSync implements OnApplicationBootstrap, OnApplicationShutdo
         'Payment-provider customer not created yet; will retry',
       );
     }
+    return this.customers.get(customer.id);
   }
 
   /** The customer's provider id, creating the provider customer when it has none yet. */
   async sync(customerId: string): Promise<string> {
     const customer = await this.customers.get(customerId);
-    let providerId = customer.stripeCustomerId;
+    const linked = customer.providerCustomer;
+    let providerId = linked?.provider === this.gateway.provider ? linked.id : undefined;
     if (!providerId) {
       ({ providerCustomerId: providerId } = await this.gateway.ensureCustomer({
         customerId: customer.id,
@@ -59,7 +64,10 @@ export class ProviderSync implements OnApplicationBootstrap, OnApplicationShutdo
         name: customer.name,
         metadata: customer.metadata,
       }));
-      await this.customers.attachProviderCustomer(customerId, providerId);
+      await this.customers.attachProviderCustomer(customerId, {
+        provider: this.gateway.provider,
+        id: providerId,
+      });
     }
     await this.repository.clearSyncPending(customerId);
     return providerId;

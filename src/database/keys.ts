@@ -120,9 +120,12 @@ export const Keys = {
     gsi1pk: `CUSTOMER_PAYMENTS#${customerId}`,
     gsi1sk: `${at}#${paymentId}`,
   }),
-  /** Which of our customers a Stripe customer id belongs to (webhooks that carry only `cus_…`). */
-  stripeCustomer: (stripeCustomerId: string): TableKey => ({
-    pk: `STRIPE_CUSTOMER#${stripeCustomerId}`,
+  /**
+   * Which of our customers a payment provider's customer id belongs to (webhooks that carry only
+   * the provider's id, e.g. Stripe's `cus_…`): `STRIPE_CUSTOMER#cus_…` for Stripe.
+   */
+  providerCustomer: (provider: string, providerCustomerId: string): TableKey => ({
+    pk: `${provider.toUpperCase()}_CUSTOMER#${providerCustomerId}`,
     sk: 'CUSTOMER',
   }),
 

@@ -13,6 +13,8 @@ import { OutboxRepository } from './outbox.repository';
 import { OutboxWriter } from './outbox.writer';
 import { BillingEventSubscriptions } from './subscriptions/billing-event-subscriptions';
 import { SubscriptionMetrics } from './subscriptions/subscription.metrics';
+// The module's configuration: defined on import, validated at start with every other fragment.
+import './events.config';
 
 /**
  * Billing events: the transactional outbox (OutboxWriter, used inside other modules'

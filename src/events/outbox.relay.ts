@@ -8,7 +8,6 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/configuration';
-import { Keys } from '../database/keys';
 import { batchesForPutEvents } from './billing-event.model';
 import { EventPublisher, type PublisherStatus } from './event-publisher';
 import { EventsOptions } from './events.options';
@@ -72,7 +71,7 @@ export class OutboxRelay
     super(
       repository,
       publishingEnabled ? eventBridge : NOWHERE,
-      Array.from({ length: Keys.OUTBOX_SHARDS }, (_, shard) => Keys.outboxPartition(shard)),
+      OutboxRepository.shardPartitions(),
       eventsOptions,
       `${hostname()}#${process.pid}#${randomUUID().slice(0, 8)}`,
       'OutboxRelay',

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
 import { DynamoDatabase } from '../database/dynamo-database';
-import type { TableKey } from '../database/keys';
+import { Keys, type TableKey } from '../database/keys';
 import {
   type OutboxItem,
   type StoredOutboxItem,
@@ -54,6 +54,29 @@ export interface ShardBacklog {
 @Injectable()
 export class OutboxRepository {
   constructor(private readonly db: DynamoDatabase) {}
+
+  /** How many shards the outbox is spread over; a new item goes to a random one. */
+  static readonly SHARDS: number = Keys.OUTBOX_SHARDS;
+
+  /** Every outbox shard's partition, the queues the relay reads. */
+  static shardPartitions(): string[] {
+    return Array.from({ length: Keys.OUTBOX_SHARDS }, (_, shard) => Keys.outboxPartition(shard));
+  }
+
+  /** The key of a new outbox item in `shard` (oldest first within the shard). */
+  static itemKey(shard: number, createdAt: string, id: string): TableKey {
+    return Keys.outbox(shard, createdAt, id);
+  }
+
+  /** The partition of an in-process subscriber's queue. */
+  static queuePartition(subscriber: string): string {
+    return Keys.subscriberQueuePartition(subscriber);
+  }
+
+  /** The key of a queue item copied from outbox item `id` (same sort key, so oldest first). */
+  static queueItemKey(subscriber: string, createdAt: string, id: string): TableKey {
+    return Keys.subscriberQueue(subscriber, createdAt, id);
+  }
 
   /** The Put a caller adds to its own transaction; fails the transaction only on a key clash. */
   insertInTransaction(item: StoredOutboxItem): TransactWriteItem {

@@ -2,7 +2,6 @@ import type { ConfigService } from '@nestjs/config';
 import { RandomIdGenerator } from '../common/ids';
 import { SystemClock } from '../common/time/clock';
 import type { AppConfig } from '../config/configuration';
-import type { DynamoDatabase } from '../database/dynamo-database';
 import type { BillingEventMap } from './billing-event-map';
 import type { BillingEvent } from './billing-event.model';
 import { EventTooLarge, OutboxBatchTooLarge } from './events.errors';
@@ -13,7 +12,7 @@ import type { BillingEventSubscriptions } from './subscriptions/billing-event-su
 
 const writer = (publishingEnabled = true) =>
   new OutboxWriter(
-    new OutboxRepository({ table: 'billing' } as DynamoDatabase),
+    new OutboxRepository({ table: 'billing' } as ConstructorParameters<typeof OutboxRepository>[0]),
     new SystemClock(),
     new RandomIdGenerator(),
     { wants: () => false } as unknown as BillingEventSubscriptions,

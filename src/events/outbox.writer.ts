@@ -4,7 +4,6 @@ import { ConfigService } from '@nestjs/config';
 import { IdGenerator } from '../common/ids';
 import { Clock } from '../common/time/clock';
 import type { AppConfig } from '../config/configuration';
-import { Keys } from '../database/keys';
 import type { BillingEventMap, BillingEventOf } from './billing-event-map';
 import {
   BILLING_EVENT_TYPES,
@@ -115,9 +114,9 @@ export class OutboxWriter {
     // they use real time and random ids even when a test freezes the business clock or ids.
     const createdAt = new Date().toISOString();
     const id = randomUUID();
-    const shard = randomInt(Keys.OUTBOX_SHARDS);
+    const shard = randomInt(OutboxRepository.SHARDS);
     const item: StoredOutboxItem = {
-      ...Keys.outbox(shard, createdAt, id),
+      ...OutboxRepository.itemKey(shard, createdAt, id),
       type: OUTBOX_ITEM_TYPE,
       id,
       shard,

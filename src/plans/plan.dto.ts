@@ -1,7 +1,12 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import type { PlanDocument } from '../pricing-core/plan.types';
+import {
+  CHARGE_MODEL_NAMES,
+  chargeModel,
+  type ChargeModelField,
+  type PlanDocument,
+} from '../pricing-core';
 import type { PlanVersion } from './plan.model';
 
 export class PlanVersionQuery {
@@ -27,7 +32,7 @@ export class PlanResponse {
   @ApiPropertyOptional({ type: () => PlanLimitsDto }) limits?: { unitsPerDay?: number };
   @ApiProperty({
     type: () => [ChargeDto],
-    description: 'Charges (DESIGN §5): per_unit, graduated, volume, package, flat',
+    description: `Charges (DESIGN §5): ${CHARGE_MODEL_NAMES.join(', ')}`,
   })
   charges: PlanDocument['charges'];
   @ApiProperty({ example: 1 }) version: number;
@@ -58,7 +63,9 @@ export class PlanLimitsDto {
 }
 
 /* Documentation-only shapes: plan documents are checked by the pricing core's validatePlan,
-   which reports every bad field (tiers ascending, last upTo null, amounts, currency, ...). */
+   which reports every bad field (tiers ascending, last upTo null, amounts, currency, ...). The
+   charge models, and the fields each accepts, come from the pricing core's charge-model registry,
+   so a new model shows up here without an edit. */
 
 export class TierDto {
   @ApiProperty({
@@ -74,25 +81,77 @@ export class TierDto {
   flatAmount?: string;
 }
 
+function registeredModels() {
+  return CHARGE_MODEL_NAMES.map((name) => ({ name, definition: chargeModel(name) }));
+}
+
+/** A Markdown list: each model, what it charges and the fields it accepts. */
+function modelDescription(): string {
+  return registeredModels()
+    .map(({ name, definition }) => {
+      const fields = Object.keys(definition.fields).join(', ');
+      return `- \`${name}\`: ${definition.description}${fields ? ` (${fields})` : ''}`;
+    })
+    .join('\n');
+}
+
+function schemaType(field: ChargeModelField): ApiPropertyOptions {
+  switch (field.type) {
+    case 'decimal':
+    case 'string':
+      return { type: String };
+    case 'integer':
+      return { type: 'integer' };
+    case 'number':
+      return { type: Number };
+    case 'tiers':
+      return { type: [TierDto] };
+  }
+}
+
+/**
+ * One optional property per model-specific field. A field several models share (tiers) is
+ * documented once; its description names the models, and whether each requires the field.
+ */
+function documentModelFields(target: typeof ChargeDto): void {
+  const byField = new Map<string, { field: ChargeModelField; uses: Map<string, string[]> }>();
+  for (const { name, definition } of registeredModels()) {
+    for (const [key, field] of Object.entries(definition.fields)) {
+      const entry = byField.get(key) ?? { field, uses: new Map<string, string[]>() };
+      if (entry.field.type !== field.type) {
+        throw new Error(`Charge field ${key} has two types: ${entry.field.type}, ${field.type}`);
+      }
+      const use = `(${field.required ? 'required' : 'optional'}): ${field.description}`;
+      entry.uses.set(use, [...(entry.uses.get(use) ?? []), name]);
+      byField.set(key, entry);
+    }
+  }
+  for (const [key, { field, uses }] of byField) {
+    ApiPropertyOptional({
+      ...schemaType(field),
+      ...(field.enum ? { enum: [...field.enum] } : {}),
+      ...(field.example !== undefined ? { example: field.example } : {}),
+      description: [...uses].map(([use, models]) => `${models.join(', ')} ${use}`).join('\n'),
+    })(target.prototype, key);
+  }
+}
+
 export class ChargeDto {
   @ApiProperty({ example: 'api-calls', description: 'Unique within the plan' }) id: string;
   @ApiProperty({ example: '*', description: '"*", exact "/api/search" or prefix "/api/*"' })
   endpoint: string;
   @ApiProperty({ enum: ['sum', 'count'], example: 'sum' }) aggregation: string;
   @ApiProperty({
-    enum: ['per_unit', 'graduated', 'volume', 'package', 'flat'],
+    enum: CHARGE_MODEL_NAMES,
     example: 'graduated',
+    description: modelDescription(),
   })
   model: string;
-  @ApiPropertyOptional({ example: '0.002', description: 'per_unit' }) unitAmount?: string;
-  @ApiPropertyOptional({ type: [TierDto], description: 'graduated and volume' }) tiers?: TierDto[];
-  @ApiPropertyOptional({ example: 1000, description: 'package' }) packageSize?: number;
-  @ApiPropertyOptional({ example: '5.00', description: 'package' }) packageAmount?: string;
-  @ApiPropertyOptional({ enum: ['up', 'down'], example: 'up', description: 'package' })
-  rounding?: string;
-  @ApiPropertyOptional({ example: 0, description: 'package' }) freeUnits?: number;
-  @ApiPropertyOptional({ example: '10.00', description: 'flat' }) amount?: string;
+  /** The model-specific fields (unitAmount, tiers, ...), documented from the registry below. */
+  [field: string]: unknown;
 }
+
+documentModelFields(ChargeDto);
 
 export class PlanDocumentDto {
   @ApiProperty({ example: 'pro' }) id: string;

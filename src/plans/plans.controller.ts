@@ -2,6 +2,7 @@ import { Body, Controller, Get, Param, Post, Put, Query, UseInterceptors } from 
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ValidationFailed } from '../common/errors/domain-error';
 import { CachedResource } from '../common/cache/cached-resource.decorator';
+import { plansResponseKey, planResponseKey } from './plan.cache-keys';
 import { HttpCacheInterceptor } from '../common/cache/http-cache.interceptor';
 import { ResourceIdPipe } from '../common/http/resource-id.pipe';
 import { ApiErrors } from '../common/openapi';
@@ -27,7 +28,7 @@ export class PlansController {
     summary: 'List plans (the version of each in force now)',
   })
   @ApiOkResponse({ type: PlanListResponse, description: 'Every plan' })
-  @CachedResource('plans')
+  @CachedResource(plansResponseKey)
   async list(): Promise<PlanListResponse> {
     return { data: (await this.plans.listCurrent()).map((v) => PlanResponse.from(v)) };
   }
@@ -89,7 +90,7 @@ export class PlansController {
   })
   @ApiOkResponse({ type: PlanResponse, description: 'The plan version' })
   @ApiErrors({ 404: ['PLAN_NOT_FOUND'] })
-  @CachedResource('plan', 'id')
+  @CachedResource(planResponseKey, 'id')
   async get(
     @Param('id', ResourceIdPipe) id: string,
     @Query() query: PlanVersionQuery,

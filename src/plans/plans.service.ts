@@ -2,7 +2,7 @@ import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
 import { AuditService } from '../audit/audit.service';
-import { CacheKeys } from '../common/cache/cache-keys';
+import { planResponseKey, plansResponseKey, planVersionsKey } from './plan.cache-keys';
 import { ValidationFailed } from '../common/errors/domain-error';
 import { Clock } from '../common/time/clock';
 import { InvalidPlanError, validatePlan } from '../pricing-core';
@@ -130,11 +130,7 @@ export class PlansService {
   }
 
   private async invalidate(planId: string): Promise<void> {
-    await this.cache.mdel([
-      CacheKeys.plan(planId),
-      CacheKeys.plans(),
-      CacheKeys.planVersions(planId),
-    ]);
+    await this.cache.mdel([planResponseKey(planId), plansResponseKey(), planVersionsKey(planId)]);
   }
 
   async getCurrent(planId: string): Promise<PlanVersion> {
@@ -148,7 +144,7 @@ export class PlansService {
    * as the daily-limit check at ingest). Versions are immutable; only new ones can appear.
    */
   async getCurrentCached(planId: string): Promise<PlanVersion | undefined> {
-    const key = CacheKeys.planVersions(planId);
+    const key = planVersionsKey(planId);
     let versions = await this.cache.get<PlanVersion[]>(key);
     if (!versions) {
       versions = await this.plans.listVersions(planId);

@@ -1,20 +1,33 @@
 export type {
   Aggregation,
+  ChargeBase,
   ChargeDefinition,
   ChargeModel,
-  FlatCharge,
   LineBreakdown,
-  PackageCharge,
-  PerUnitCharge,
   PlanDocument,
   PriceBreakdown,
   PriceOptions,
   Tier,
   TierBreakdown,
-  TieredCharge,
   UsageRow,
 } from './plan.types';
-export { CHARGE_MODELS } from './plan.types';
+export type { FlatCharge } from './charge-models/flat';
+export type { GraduatedCharge } from './charge-models/graduated';
+export type { PackageCharge } from './charge-models/package';
+export type { PerUnitCharge } from './charge-models/per-unit';
+export type { TieredCharge } from './charge-models/tiers';
+export type { VolumeCharge } from './charge-models/volume';
+export type {
+  ChargeAmount,
+  ChargeModelDefinition,
+  ChargeModelField,
+} from './charge-models/charge-model';
+export {
+  CHARGE_MODEL_NAMES,
+  chargeModel,
+  createChargeModelRegistry,
+  type ChargeModelRegistry,
+} from './charge-model-registry';
 export { isValidEndpointPattern, matchesEndpoint, MAX_ENDPOINT_LENGTH } from './endpoint-matcher';
 export { priceUsage } from './price-usage';
 export { MAX_AMOUNT_DECIMALS, parsePlan, validatePlan } from './validate-plan';

@@ -1,58 +1,18 @@
 import type { Decimal } from '../common/money';
+import type { ChargeModelRegistry, RegisteredCharge } from './charge-model-registry';
+import type { TierBreakdown } from './charge.types';
+
+export type { Aggregation, ChargeBase, Tier, TierBreakdown } from './charge.types';
 
 // The plan document as stored and as accepted by the API (DESIGN §5). Amounts are decimal strings
 // so a plan round-trips through JSON and DynamoDB without ever becoming a float.
 
-export type Aggregation = 'sum' | 'count';
-
-export interface Tier {
-  /** Inclusive upper bound in units; null only on the last tier, which is unbounded. */
-  upTo: number | null;
-  unitAmount: string;
-  /** Charged once when the tier is reached (graduated) or selected (volume). */
-  flatAmount?: string;
-}
-
-interface ChargeBase {
-  id: string;
-  /** "*" (all usage), "/api/search" (exact) or "/api/*" (everything under /api/). */
-  endpoint: string;
-  aggregation: Aggregation;
-}
-
-export interface PerUnitCharge extends ChargeBase {
-  model: 'per_unit';
-  unitAmount: string;
-}
-
-export interface TieredCharge extends ChargeBase {
-  model: 'graduated' | 'volume';
-  tiers: Tier[];
-}
-
-export interface PackageCharge extends ChargeBase {
-  model: 'package';
-  packageSize: number;
-  packageAmount: string;
-  rounding: 'up' | 'down';
-  freeUnits?: number;
-}
-
-export interface FlatCharge extends ChargeBase {
-  model: 'flat';
-  amount: string;
-}
-
-export type ChargeDefinition = PerUnitCharge | TieredCharge | PackageCharge | FlatCharge;
+/**
+ * A charge of any model in CHARGE_MODEL_DEFINITIONS (charge-model-registry.ts). Each model's
+ * charge type lives in its file under charge-models/; registering the model adds it here.
+ */
+export type ChargeDefinition = RegisteredCharge;
 export type ChargeModel = ChargeDefinition['model'];
-
-export const CHARGE_MODELS: readonly ChargeModel[] = [
-  'per_unit',
-  'graduated',
-  'volume',
-  'package',
-  'flat',
-];
 
 export interface PlanDocument {
   id: string;
@@ -77,22 +37,8 @@ export interface UsageRow {
 export interface PriceOptions {
   /** Share of the base fee to charge, e.g. days on the plan / days in the period. Default 1. */
   baseFeeFactor?: Decimal;
-}
-
-/**
- * One tier of a tiered line. The tier covers quantities in (from, to]: `from` is the previous
- * tier's upTo (0 for the first), so fractional quantities such as 1000.5 have exactly one home.
- * Invariant: amount = quantity × unitAmount + flatAmount, where flatAmount is what was charged
- * (0 for a tier that was not reached).
- */
-export interface TierBreakdown {
-  from: Decimal;
-  to: Decimal | null;
-  quantity: Decimal;
-  unitAmount: Decimal;
-  flatAmount: Decimal;
-  /** Exact, unrounded. */
-  amount: Decimal;
+  /** The charge models the plan is validated and priced with; the production registry by default. */
+  chargeModels?: ChargeModelRegistry;
 }
 
 export interface LineBreakdown {

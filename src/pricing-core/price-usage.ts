@@ -7,7 +7,7 @@ import {
   sumDecimals,
   type Decimal,
 } from '../common/money';
-import { priceCharge } from './charge-models';
+import { CHARGE_MODEL_REGISTRY, priceCharge } from './charge-model-registry';
 import { matchesEndpoint } from './endpoint-matcher';
 import { InvalidPlanError, InvalidPricingInputError } from './pricing.errors';
 import type {
@@ -80,7 +80,8 @@ export function priceUsage(
   usage: readonly UsageRow[],
   options: PriceOptions = {},
 ): PriceBreakdown {
-  const problems = validatePlan(plan);
+  const registry = options.chargeModels ?? CHARGE_MODEL_REGISTRY;
+  const problems = validatePlan(plan, registry);
   if (problems.length > 0) throw new InvalidPlanError(problems);
   const factor = baseFeeFactor(options);
   const parsed = parseUsage(usage);
@@ -88,7 +89,7 @@ export function priceUsage(
 
   const lines: LineBreakdown[] = plan.charges.map((charge) => {
     const quantity = chargeQuantity(charge, parsed);
-    const { amount, tiers } = priceCharge(charge, quantity);
+    const { amount, tiers } = priceCharge(charge, quantity, registry);
     return {
       chargeId: charge.id,
       endpoint: charge.endpoint,

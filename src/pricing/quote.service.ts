@@ -3,7 +3,12 @@ import { type FieldProblem, ValidationFailed } from '../common/errors/domain-err
 import { RESOURCE_ID_PATTERN } from '../common/http/resource-id.pipe';
 import { jsonDecimalProblem, parseJsonDecimal } from '../common/money';
 import { checkPlanDocument, PlansService } from '../plans/plans.service';
-import { type PriceBreakdownJson, priceUsage, serializeBreakdown, type UsageRow } from '../pricing-core';
+import {
+  type PriceBreakdownJson,
+  priceUsage,
+  serializeBreakdown,
+  type UsageRow,
+} from '../pricing-core';
 import { MAX_ENDPOINT_LENGTH } from '../pricing-core';
 
 const QUANTITY_RULES = { maxDecimalPlaces: 6, maxIntegerDigits: 15 };

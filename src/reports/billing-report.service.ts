@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { invoiceIdFor, type Invoice, type InvoiceStatus } from '../billing/invoice.model';
-import { InvoicesRepository } from '../billing/invoices.repository';
+import type { Invoice, InvoiceStatus } from '../billing/invoice.model';
+import { InvoicesService } from '../billing/invoices.service';
 import { Dec, type Decimal, formatMoney, maxDecimal, ZERO } from '../common/money';
 import { Clock } from '../common/time/clock';
 import { parsePeriod, periodOf, previousPeriod } from '../common/time/period';
@@ -89,7 +89,7 @@ const emptySum = (): Sum => ({ invoices: 0, total: ZERO, paid: ZERO, outstanding
 export class BillingReportService {
   constructor(
     private readonly customers: CustomersService,
-    private readonly invoices: InvoicesRepository,
+    private readonly invoices: InvoicesService,
     private readonly clock: Clock,
   ) {}
 
@@ -166,10 +166,12 @@ export class BillingReportService {
   }
 
   private async invoicesOf(customers: Customer[], period: string): Promise<Map<string, Invoice>> {
-    const ids = customers.map((c) => invoiceIdFor(c.id, period));
+    const ids = customers.map((c) => c.id);
     const chunks: string[][] = [];
     for (let i = 0; i < ids.length; i += BATCH) chunks.push(ids.slice(i, i + BATCH));
-    const found = await mapInOrder(chunks, CONCURRENCY, (chunk) => this.invoices.getMany(chunk));
+    const found = await mapInOrder(chunks, CONCURRENCY, (chunk) =>
+      this.invoices.forPeriod(chunk, period),
+    );
     return new Map(found.flat().map((invoice) => [invoice.customerId, invoice]));
   }
 

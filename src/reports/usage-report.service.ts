@@ -6,7 +6,8 @@ import { checkInstant } from '../common/time/instant';
 import { periodOf } from '../common/time/period';
 import type { Customer } from '../customers/customer.model';
 import { CustomersService } from '../customers/customers.service';
-import { type DayRecord, UsageRepository } from '../usage/usage.repository';
+import type { DayRecord } from '../usage/usage.model';
+import { UsageQueryService } from '../usage/usage-query.service';
 import type { CsvColumn } from './csv';
 import { mapInOrder, readAhead } from './in-order';
 import { isoWeek } from './iso-week';
@@ -71,7 +72,7 @@ const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 export class UsageReportService {
   constructor(
     private readonly customers: CustomersService,
-    private readonly usage: UsageRepository,
+    private readonly usage: UsageQueryService,
     private readonly clock: Clock,
   ) {}
 
@@ -211,7 +212,7 @@ export class UsageReportService {
       : readAhead((cursor) => this.customers.list(PAGE_SIZE, cursor));
     for await (const page of pages) {
       const days = await mapInOrder(page.customers, CONCURRENCY, (c) =>
-        this.usage.getDays(c.id, request.from, request.lastDay),
+        this.usage.dayTotals(c.id, request.from, request.lastDay),
       );
       for (let i = 0; i < page.customers.length; i++) {
         yield { customer: page.customers[i], days: days[i] };

@@ -6,6 +6,7 @@ export {
 } from './payment-errors';
 export {
   PaymentGateway,
+  STRIPE_PROVIDER,
   type EnsureCustomerInput,
   type ProviderInvoice,
   type ProviderInvoiceLine,

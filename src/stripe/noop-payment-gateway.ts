@@ -4,6 +4,7 @@ import { PaymentGateway, type ProviderInvoice } from './payment-gateway';
 /** Used when STRIPE_SECRET_KEY is unset: invoices stay local (DESIGN §3). */
 export class NoopPaymentGateway extends PaymentGateway {
   readonly enabled = false;
+  readonly provider = 'none';
 
   ensureCustomer(): Promise<{ providerCustomerId: string }> {
     return Promise.reject(new PaymentGatewayDisabledError('ensureCustomer'));

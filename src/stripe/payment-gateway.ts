@@ -47,6 +47,12 @@ export abstract class PaymentGateway {
   /** False when no provider is configured: invoices stay local, callers must not call the rest. */
   abstract readonly enabled: boolean;
 
+  /**
+   * The provider's name (`stripe`), stored with every customer link (`providerCustomer`) so the
+   * links of two providers never mix.
+   */
+  abstract readonly provider: string;
+
   /** Creates (or finds, on retry) the provider customer for our customer id. */
   abstract ensureCustomer(input: EnsureCustomerInput): Promise<{ providerCustomerId: string }>;
 
@@ -60,3 +66,6 @@ export abstract class PaymentGateway {
   /** Voids the provider invoice; succeeds when it is already void. */
   abstract voidInvoice(providerInvoiceId: string, invoiceId: string): Promise<void>;
 }
+
+/** `PaymentGateway.provider` of the Stripe gateway, and of customer links from Stripe webhooks. */
+export const STRIPE_PROVIDER = 'stripe';

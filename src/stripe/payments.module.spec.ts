@@ -6,7 +6,7 @@ import request from 'supertest';
 import { startFakeStripe, type FakeStripe } from '../../test/fakes/fake-stripe';
 import { ResilienceModule } from '../common/resilience';
 import { loadConfig } from '../config/configuration';
-import { MetricsModule } from '../metrics/metrics.module';
+import { MetricsModule } from '../common/metrics/metrics.module';
 import { PaymentGateway } from './payment-gateway';
 import { PaymentsModule } from './payments.module';
 import { NoopPaymentGateway } from './noop-payment-gateway';

@@ -9,6 +9,8 @@ import { PaymentGateway } from './payment-gateway';
 import { stripeClientConfig } from './stripe-client.config';
 import { removeLibraryWebhookRoute } from './library-webhook-route';
 import { StripePaymentGateway } from './stripe-payment-gateway';
+// The module's configuration: defined on import, validated at start with every other fragment.
+import './stripe.config';
 
 // Before Nest scans the module graph, so the library's controller is never registered.
 removeLibraryWebhookRoute();

@@ -3,7 +3,7 @@ import Stripe from 'stripe';
 import { startFakeStripe, type FakeStripe } from '../../test/fakes/fake-stripe';
 import { DependencyUnavailable, ResiliencePolicies } from '../common/resilience';
 import type { ResilienceOptions } from '../common/resilience';
-import { MetricsService } from '../metrics/metrics.service';
+import { MetricsService } from '../common/metrics/metrics.service';
 import { NoopPaymentGateway } from './noop-payment-gateway';
 import {
   PaymentGatewayDisabledError,

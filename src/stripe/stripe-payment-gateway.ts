@@ -14,6 +14,7 @@ import {
   type ProviderInvoice,
   type ProviderInvoiceLine,
   type PushInvoiceInput,
+  STRIPE_PROVIDER,
 } from './payment-gateway';
 import { STRIPE_ATTEMPT_TIMEOUT_MS } from './stripe-client.config';
 
@@ -51,6 +52,7 @@ interface PlannedLine extends ProviderInvoiceLine {
  */
 export class StripePaymentGateway extends PaymentGateway {
   readonly enabled = true;
+  readonly provider = STRIPE_PROVIDER;
   private readonly policy: DependencyPolicy;
   private readonly daysUntilDue: number;
 

@@ -1,15 +1,17 @@
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
-import { CacheKeys } from '../common/cache/cache-keys';
+import { usageGenerationKey } from './usage.cache-keys';
 import { ValidationFailed } from '../common/errors/domain-error';
 import { Clock } from '../common/time/clock';
 import { parseInstant } from '../common/time/instant';
 import { periodOf } from '../common/time/period';
 import { CustomersService } from '../customers/customers.service';
 import type { UsageRow } from '../pricing-core';
+import type { DayRecord } from './usage.model';
 import { UsageSource } from './usage-source';
 import { UsageReader } from './usage-reader';
+import { UsageRepository } from './usage.repository';
 
 export interface UsageReport {
   customerId: string;
@@ -28,6 +30,7 @@ const USAGE_CACHE_TTL_MS = 10_000;
 export class UsageQueryService extends UsageSource {
   constructor(
     private readonly reader: UsageReader,
+    private readonly repository: UsageRepository,
     private readonly customers: CustomersService,
     private readonly clock: Clock,
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
@@ -43,6 +46,14 @@ export class UsageQueryService extends UsageSource {
       quantity: t.quantity,
       events: t.events,
     }));
+  }
+
+  /**
+   * A customer's day totals for the whole days `fromDay`..`toDay` inclusive (reports): at most
+   * one record per day, days without usage left out.
+   */
+  async dayTotals(customerId: string, fromDay: string, toDay: string): Promise<DayRecord[]> {
+    return this.repository.getDays(customerId, fromDay, toDay);
   }
 
   async report(
@@ -61,8 +72,7 @@ export class UsageQueryService extends UsageSource {
         { field: 'to', messages: [`the range may span at most ${MAX_RANGE_DAYS} days`] },
       ]);
     }
-    const generation =
-      (await this.cache.get<string>(CacheKeys.usageGeneration(customerId))) ?? 'initial';
+    const generation = (await this.cache.get<string>(usageGenerationKey(customerId))) ?? 'initial';
     const key = `usage:${customerId}:${generation}:${from.toISOString()}:${to.toISOString()}:${query.groupBy ?? ''}`;
     const cached = options.fresh ? undefined : await this.cache.get<UsageReport>(key);
     if (cached) return cached;

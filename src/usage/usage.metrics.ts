@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Counter } from 'prom-client';
-import { MetricsService } from '../metrics/metrics.service';
+import { MetricsService } from '../common/metrics/metrics.service';
 import type { IngestOutcome } from './usage.model';
 
 /** Usage ingest as an operator watches it: every event of single and batch ingest, by outcome. */

@@ -44,3 +44,11 @@ export interface UsageTotals {
   quantity: string;
   events: number;
 }
+
+/** One customer-day of usage: its total and its totals per endpoint. */
+export interface DayRecord {
+  /** `YYYY-MM-DD` (UTC). */
+  day: string;
+  total: UsageTotals;
+  endpoints: Map<string, UsageTotals>;
+}

@@ -5,11 +5,14 @@ import { PlansModule } from '../plans/plans.module';
 import { UsageSource } from './usage-source';
 import { UsageController } from './usage.controller';
 import { UsageQueryService } from './usage-query.service';
+import { UsagePeriods } from './usage-periods.service';
 import { UsageReader } from './usage-reader';
 import { UsageRepository } from './usage.repository';
 import { UsageService } from './usage.service';
 import { UsageWriter } from './usage-writer';
 import { UsageMetrics } from './usage.metrics';
+// The module's configuration: defined on import, validated at start with every other fragment.
+import './usage.config';
 
 @Module({
   imports: [CustomersModule, PlansModule, EventsModule],
@@ -20,9 +23,11 @@ import { UsageMetrics } from './usage.metrics';
     UsageReader,
     UsageService,
     UsageQueryService,
+    UsagePeriods,
     UsageMetrics,
     { provide: UsageSource, useExisting: UsageQueryService },
   ],
-  exports: [UsageSource, UsageRepository, UsageWriter],
+  // Services only: other modules read usage and close periods through these, never the store.
+  exports: [UsageSource, UsageQueryService, UsagePeriods],
 })
 export class UsageModule {}

@@ -12,7 +12,7 @@ import { batchPutAll } from '../database/batch-put';
 import { queryAll } from '../database/query-all';
 import type { TransactItem } from '../database/transact-item';
 import { GSI1, Keys } from '../database/keys';
-import type { StoredEventPayload, UsageEvent, UsageTotals } from './usage.model';
+import type { DayRecord, StoredEventPayload, UsageEvent, UsageTotals } from './usage.model';
 
 /** What one customer-day gains from a write: overall and per endpoint. */
 export interface DayIncrement {
@@ -41,13 +41,6 @@ export type WriteFailure =
   | { kind: 'limit'; day: DayIncrement }
   | { kind: 'closed'; customerId: string; period: string }
   | { kind: 'conflict' };
-
-/** Day totals as stored: per-endpoint attributes are `q:<endpoint>` and `n:<endpoint>`. */
-export interface DayRecord {
-  day: string;
-  total: UsageTotals;
-  endpoints: Map<string, UsageTotals>;
-}
 
 const num = (value: string | number) => NumberValue.from(String(value));
 
@@ -285,6 +278,7 @@ function toStoredPayload(item: Record<string, AttributeValue>): StoredEventPaylo
   };
 }
 
+/** Day totals as stored: per-endpoint attributes are `q:<endpoint>` and `n:<endpoint>`. */
 function toDayRecord(item: Record<string, unknown>): DayRecord {
   const endpoints = new Map<string, UsageTotals>();
   for (const [name, value] of Object.entries(item)) {

@@ -1,10 +1,9 @@
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Cache } from 'cache-manager';
 import { randomUUID } from 'node:crypto';
-import { CacheKeys } from '../common/cache/cache-keys';
+import { usageGenerationKey } from './usage.cache-keys';
 import { Clock } from '../common/time/clock';
 import type { AppConfig } from '../config/configuration';
 import { CustomersService } from '../customers/customers.service';
@@ -15,8 +14,6 @@ import type { IngestOutcome, UsageEvent } from './usage.model';
 import { type EventContext, UsageWriter } from './usage-writer';
 import { UsageMetrics } from './usage.metrics';
 
-export const USAGE_TRACKED = 'usage.tracked';
-
 @Injectable()
 export class UsageService implements OnModuleInit {
   private readonly maxAgeDays: number;
@@ -26,7 +23,6 @@ export class UsageService implements OnModuleInit {
     private readonly customers: CustomersService,
     private readonly plans: PlansService,
     private readonly clock: Clock,
-    private readonly events: EventEmitter2,
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
     private readonly outbox: OutboxWriter,
     config: ConfigService<AppConfig, true>,
@@ -118,13 +114,12 @@ export class UsageService implements OnModuleInit {
     return { unitsPerDay: limit === undefined ? undefined : String(limit) };
   }
 
-  /** Cached usage reads of these customers go stale now; listeners hear of each event. */
+  /** Cached usage reads of these customers go stale now. */
   private async committed(events: UsageEvent[]): Promise<void> {
     await Promise.all(
       [...new Set(events.map((e) => e.customerId))].map((customerId) =>
-        this.cache.set(CacheKeys.usageGeneration(customerId), randomUUID()),
+        this.cache.set(usageGenerationKey(customerId), randomUUID()),
       ),
     );
-    for (const event of events) this.events.emit(USAGE_TRACKED, event);
   }
 }

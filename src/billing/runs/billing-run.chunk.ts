@@ -4,9 +4,7 @@ import { Clock } from '../../common/time/clock';
 import { type Period, parsePeriod } from '../../common/time/period';
 import type { Customer } from '../../customers/customer.model';
 import { ChargesService, type PlanVersionSource } from '../../pricing/charges.service';
-import { UsageRepository } from '../../usage/usage.repository';
-import { PeriodNotEnded } from '../invoice.errors';
-import { invoiceAmounts } from '../invoice-lines';
+import { InvoiceFinalizer } from '../invoice-finalizer';
 import {
   type Invoice,
   draftInvoice,
@@ -59,7 +57,8 @@ const invoiced = (invoice: Invoice): CustomerOutcome => ({
  * counts as done; a draft (left by an earlier pass) is finalized through `CustomerBiller`; a
  * new invoice is written only if none exists (conditional put), so when another instance got in
  * first the transaction writes nothing and the chunk falls back to `CustomerBiller`, which finds
- * what exists. The period is closed before the usage is read, as `finalize` does.
+ * what exists. The rules of finalizing are `InvoiceFinalizer`'s, as for `finalize`: the period
+ * must have ended, and it is closed before the usage is read.
  *
  * With Stripe, drafts are written first (one transaction), then pushed one customer at a time,
  * then opened (a second transaction): the number Stripe shows is always the invoice's own, and a
@@ -70,7 +69,7 @@ export class ChunkBiller {
   constructor(
     private readonly invoices: InvoicesRepository,
     private readonly charges: ChargesService,
-    private readonly usage: UsageRepository,
+    private readonly finalizer: InvoiceFinalizer,
     private readonly provider: ProviderInvoicesService,
     private readonly records: InvoiceRecords,
     private readonly single: CustomerBiller,
@@ -94,8 +93,7 @@ export class ChunkBiller {
     for (const c of customers) if (c.status === 'archived') outcomes.set(c.id, SKIPPED);
     await settle(outcomes, active, async () => {
       const { period } = pass;
-      const now = this.clock.now();
-      if (now < period.end) throw new PeriodNotEnded(period.id);
+      const closedAt = this.finalizer.closingTime(period);
       // Every active customer's period is closed before anyone's usage is read, so no usage
       // can land between the calculation and the freeze. Closing does not depend on what the
       // invoices say (a draft's finalize closes it too; a final invoice's is closed already),
@@ -105,10 +103,10 @@ export class ChunkBiller {
           active.map((c) => invoiceIdFor(c.id, period.id)),
           { consistent: true },
         ),
-        this.usage.closePeriods(
+        this.finalizer.closeUsage(
           active.map((c) => c.id),
-          period.id,
-          now.toISOString(),
+          period,
+          closedAt,
         ),
       ]);
       const existing = new Map(found.map((invoice) => [invoice.customerId, invoice]));
@@ -143,12 +141,10 @@ export class ChunkBiller {
     const [amounts, numbers] = await Promise.all([
       Promise.all(
         customers.map((customer) =>
-          this.charges
-            .forCustomer(customer, period.id, pass.versions)
-            .then(invoiceAmounts, (error) => {
-              outcomes.set(customer.id, failedOutcome(error));
-              return undefined;
-            }),
+          this.finalizer.priceCustomer(customer, period, pass.versions).catch((error: unknown) => {
+            outcomes.set(customer.id, failedOutcome(error));
+            return undefined;
+          }),
         ),
       ),
       this.invoices.nextNumbers(period.id, customers.length),

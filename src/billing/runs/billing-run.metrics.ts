@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Counter } from 'prom-client';
-import { MetricsService } from '../../metrics/metrics.service';
+import { MetricsService } from '../../common/metrics/metrics.service';
 import type { CustomerOutcome } from './billing-run.customer';
-import type { BillingRunStatus } from './billing-run.model';
-import type { PassEnd } from './billing-run.pass';
+import type { BillingRunStatus, PassEnd } from './billing-run.model';
 
 /** How a pass ended: the run's status when it finished, else why it stopped. */
 export type PassResult =

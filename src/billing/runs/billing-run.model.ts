@@ -61,3 +61,6 @@ export interface CustomerRunProgress {
 export const MAX_REPORTED_FAILURES = 100;
 
 export const EMPTY_COUNTS: BillingRunCounts = { customers: 0, invoiced: 0, failed: 0, skipped: 0 };
+
+/** How a pass ended: run finished, lease handed back on request, or lease lost to another. */
+export type PassEnd = 'finished' | 'released' | 'lost';

@@ -6,6 +6,7 @@ import type { OutboxWriter } from '../../events';
 import type { ChunkBiller, ChunkOutcomes, PassBilling } from './billing-run.chunk';
 import { type CustomerOutcome, failedOutcome } from './billing-run.customer';
 import type { BillingRunMetrics, PassResult } from './billing-run.metrics';
+import type { PassEnd } from './billing-run.model';
 import {
   type BillingRun,
   type BillingRunFailure,
@@ -26,9 +27,6 @@ export interface PassDeps {
   logger: Logger;
   metrics: BillingRunMetrics;
 }
-
-/** How a pass ended: run finished, lease handed back on request, or lease lost to another. */
-export type PassEnd = 'finished' | 'released' | 'lost';
 
 /**
  * One walk over all customers for a period, under the lease `run` was acquired with.

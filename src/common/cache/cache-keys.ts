@@ -1,17 +1,30 @@
 /**
- * Every cache key the service uses. Reads and invalidations both go through these builders, so a
- * write can never miss the key its read was cached under.
+ * Cache keys are owned by the module whose data they hold: it defines each family once, next to
+ * its code (e.g. `customers/customer.cache-keys.ts`), and both reads and invalidations go through
+ * the builder, so a write can never miss the key its read was cached under. A name can be
+ * defined once only, so two modules can never share (and clobber) a key.
  */
-export const CacheKeys = {
-  customer: (customerId: string) => `customer:${customerId}`,
-  /** The customer entity, for hot paths (usage ingest) that must not read the table each time. */
-  customerRecord: (customerId: string) => `customer-record:${customerId}`,
-  /** Every version of a plan, for hot paths (limits at ingest). */
-  planVersions: (planId: string) => `plan-versions:${planId}`,
-  /** Bumped by new usage so every cached usage read of that customer misses. */
-  usageGeneration: (customerId: string) => `usage-generation:${customerId}`,
-  plan: (planId: string) => `plan:${planId}`,
-  plans: () => 'plans',
-};
 
-export type CacheResource = keyof typeof CacheKeys;
+export type CacheKey = (id: string) => string;
+export type CollectionCacheKey = () => string;
+
+const names = new Set<string>();
+
+function claim(name: string): void {
+  if (!/^[a-z][a-z0-9-]*$/.test(name))
+    throw new Error(`Cache key name "${name}" is not kebab-case`);
+  if (names.has(name)) throw new Error(`Cache key name "${name}" is defined twice`);
+  names.add(name);
+}
+
+/** Keys `<name>:<id>` for one resource per id. */
+export function defineCacheKey(name: string): CacheKey {
+  claim(name);
+  return (id) => `${name}:${id}`;
+}
+
+/** One key `<name>` for a whole collection. */
+export function defineCollectionCacheKey(name: string): CollectionCacheKey {
+  claim(name);
+  return () => name;
+}

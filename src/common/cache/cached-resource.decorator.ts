@@ -1,17 +1,21 @@
 import { SetMetadata } from '@nestjs/common';
-import type { CacheResource } from './cache-keys';
+import type { CacheKey, CollectionCacheKey } from './cache-keys';
 
 export const CACHED_RESOURCE = 'cache:resource';
 
 export interface CachedResourceOptions {
-  resource: CacheResource;
+  key: CacheKey | CollectionCacheKey;
   /** Route parameter that holds the resource id; omitted for collection keys without an id. */
   param?: string;
 }
 
 /**
- * Caches a GET response under `CacheKeys[resource](params[param])`. Only requests without a query
- * string are cached, so variants (e.g. `?version=`) never share an entry.
+ * Caches a GET response under `key(params[param])` (or `key()` for a collection), a key the
+ * owning module defined (see cache-keys.ts) and invalidates on writes. Only requests without a
+ * query string are cached, so variants (e.g. `?version=`) never share an entry.
  */
-export const CachedResource = (resource: CacheResource, param?: string) =>
-  SetMetadata(CACHED_RESOURCE, { resource, param } satisfies CachedResourceOptions);
+export function CachedResource(key: CollectionCacheKey): MethodDecorator;
+export function CachedResource(key: CacheKey, param: string): MethodDecorator;
+export function CachedResource(key: CacheKey | CollectionCacheKey, param?: string) {
+  return SetMetadata(CACHED_RESOURCE, { key, param } satisfies CachedResourceOptions);
+}

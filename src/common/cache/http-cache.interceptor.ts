@@ -11,8 +11,7 @@ import { Reflector } from '@nestjs/core';
 import type { Cache } from 'cache-manager';
 import type { Request } from 'express';
 import { Observable, of, tap } from 'rxjs';
-import { MetricsService } from '../../metrics/metrics.service';
-import { CacheKeys } from './cache-keys';
+import { MetricsService } from '../metrics/metrics.service';
 import { CACHED_RESOURCE, type CachedResourceOptions } from './cached-resource.decorator';
 
 /**
@@ -54,8 +53,8 @@ export class HttpCacheInterceptor implements NestInterceptor {
     if (!options) return undefined;
     const request = context.switchToHttp().getRequest<Request>();
     if (request.method !== 'GET' || Object.keys(request.query ?? {}).length > 0) return undefined;
-    if (!options.param) return (CacheKeys[options.resource] as () => string)();
+    if (!options.param) return (options.key as () => string)();
     const id = request.params?.[options.param];
-    return typeof id === 'string' ? CacheKeys[options.resource](id) : undefined;
+    return typeof id === 'string' ? options.key(id) : undefined;
   }
 }

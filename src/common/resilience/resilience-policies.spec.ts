@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { MetricsService } from '../../metrics/metrics.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { DependencyBreakersHealthIndicator } from './dependency-breakers.health';
 import { DependencyUnavailable } from './dependency-errors';
 import { ResiliencePolicies } from './resilience-policies';

@@ -7,7 +7,6 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { Keys } from '../../database/keys';
 import type { BillingEventType } from '../billing-event-map';
 import { EventsOptions } from '../events.options';
 import type { Backlog } from '../outbox.metrics';
@@ -65,7 +64,7 @@ class SubscriberRelay extends QueueRelay {
     super(
       repository,
       handler,
-      [Keys.subscriberQueuePartition(subscriber.name)],
+      [OutboxRepository.queuePartition(subscriber.name)],
       {
         ...options,
         retryInitialMs: subscriber.retry?.initialMs ?? options.retryInitialMs,
@@ -159,7 +158,7 @@ export class BillingEventSubscriptions
       const events = item.events.filter((e) => types.has(e.type));
       if (events.length === 0) continue;
       items.push({
-        ...Keys.subscriberQueue(relay.subscriber.name, item.createdAt, item.id),
+        ...OutboxRepository.queueItemKey(relay.subscriber.name, item.createdAt, item.id),
         type: SUBSCRIBER_QUEUE_ITEM_TYPE,
         id: item.id,
         shard: 0,
@@ -176,7 +175,7 @@ export class BillingEventSubscriptions
   expectEvents(items: readonly StoredOutboxItem[]): void {
     const partitions = new Set(items.map((i) => i.pk));
     for (const relay of this.relays) {
-      if (partitions.has(Keys.subscriberQueuePartition(relay.subscriber.name))) {
+      if (partitions.has(OutboxRepository.queuePartition(relay.subscriber.name))) {
         relay.expectEvents();
       }
     }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type Counter, Gauge } from 'prom-client';
-import { MetricsService } from '../../metrics/metrics.service';
+import { MetricsService } from '../../common/metrics/metrics.service';
 import type { Backlog } from '../outbox.metrics';
 
 /**

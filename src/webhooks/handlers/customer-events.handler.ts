@@ -7,7 +7,7 @@ import {
   referencedId,
   stringField,
 } from '../stripe-event';
-import { CustomerResolver } from './customer-resolver';
+import { CustomerResolver, stripeIdOf, stripeRef } from './customer-resolver';
 import { type HandlerOutcome, describeStandingChange, ignored, processed } from './handler-outcome';
 
 /**
@@ -32,16 +32,17 @@ export class CustomerEventsHandler {
     if ('reason' in found) return ignored(found.reason);
     const { customer } = found;
     const changes: string[] = [];
-    if (stripeCustomerId && !customer.stripeCustomerId) {
+    const linkedId = stripeIdOf(customer);
+    if (stripeCustomerId && !customer.providerCustomer) {
       // A late `customer.updated` of a Stripe customer deleted since must not link it again.
       const link = await this.resolver.link(stripeCustomerId);
       if (!link?.deletedAt) {
-        await this.customers.attachProviderCustomer(customer.id, stripeCustomerId);
+        await this.customers.attachProviderCustomer(customer.id, stripeRef(stripeCustomerId));
         changes.push(`customer ${customer.id}: linked to Stripe customer ${stripeCustomerId}`);
       }
-    } else if (stripeCustomerId && customer.stripeCustomerId !== stripeCustomerId) {
+    } else if (stripeCustomerId && linkedId !== stripeCustomerId) {
       return ignored(
-        `customer ${customer.id} is linked to Stripe customer ${customer.stripeCustomerId}, not ${stripeCustomerId}`,
+        `customer ${customer.id} is linked to ${linkedId ? `Stripe customer ${linkedId}` : `a ${customer.providerCustomer?.provider} customer`}, not ${stripeCustomerId}`,
         { customerId: customer.id },
       );
     }
@@ -61,7 +62,10 @@ export class CustomerEventsHandler {
       customer.id,
       isoFromEpochSeconds(event.created),
     );
-    const { changed } = await this.customers.detachProviderCustomer(customer.id, stripeCustomerId);
+    const { changed } = await this.customers.detachProviderCustomer(
+      customer.id,
+      stripeRef(stripeCustomerId),
+    );
     return processed({
       customerId: customer.id,
       changes: changed

@@ -1,7 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { CustomerNotFound } from '../../customers/customer.errors';
-import type { Customer } from '../../customers/customer.model';
+import type { Customer, ProviderCustomerRef } from '../../customers/customer.model';
+import { STRIPE_PROVIDER } from '../../stripe';
 import { CustomersService, type ProviderCustomerLink } from '../../customers/customers.service';
+
+/** A Stripe customer id as a provider-neutral link. */
+export const stripeRef = (stripeCustomerId: string): ProviderCustomerRef => ({
+  provider: STRIPE_PROVIDER,
+  id: stripeCustomerId,
+});
+
+/** The customer's Stripe customer id, if it is linked to one. */
+export const stripeIdOf = (customer: Customer): string | undefined =>
+  customer.providerCustomer?.provider === STRIPE_PROVIDER
+    ? customer.providerCustomer.id
+    : undefined;
 
 export type CustomerResolution = { customer: Customer } | { reason: string };
 
@@ -23,11 +36,11 @@ export class CustomerResolver {
       const customer = await this.find(customerIdHint);
       if (!customer) return { reason: `customer ${customerIdHint} (metadata) does not exist` };
       if (stripeCustomerId)
-        await this.customers.learnProviderCustomer(stripeCustomerId, customer.id);
+        await this.customers.learnProviderCustomer(stripeRef(stripeCustomerId), customer.id);
       return { customer };
     }
     if (!stripeCustomerId) return { reason: 'no metadata.customerId and no Stripe customer id' };
-    const link = await this.customers.providerCustomerLink(stripeCustomerId);
+    const link = await this.customers.providerCustomerLink(stripeRef(stripeCustomerId));
     if (!link) {
       return {
         reason: `Stripe customer ${stripeCustomerId} is not linked to any of our customers`,
@@ -39,15 +52,15 @@ export class CustomerResolver {
 
   /** Remembers a pair of ids verified some other way (an invoice of ours names its customer). */
   learn(stripeCustomerId: string, customerId: string): Promise<void> {
-    return this.customers.learnProviderCustomer(stripeCustomerId, customerId);
+    return this.customers.learnProviderCustomer(stripeRef(stripeCustomerId), customerId);
   }
 
   link(stripeCustomerId: string): Promise<ProviderCustomerLink | undefined> {
-    return this.customers.providerCustomerLink(stripeCustomerId);
+    return this.customers.providerCustomerLink(stripeRef(stripeCustomerId));
   }
 
   markDeleted(stripeCustomerId: string, customerId: string, at: string): Promise<void> {
-    return this.customers.markProviderCustomerDeleted(stripeCustomerId, customerId, at);
+    return this.customers.markProviderCustomerDeleted(stripeRef(stripeCustomerId), customerId, at);
   }
 
   private async find(customerId: string): Promise<Customer | undefined> {

@@ -1,0 +1,72 @@
+import type {
+  BillingEventOf,
+  BillingEventType,
+  InvoiceEventData,
+  PaymentEventData,
+} from '../events';
+
+type AnyEvent = BillingEventOf<BillingEventType>;
+
+/** The JSON a receiver gets: Slack's incoming-webhook `text`, and the event as published. */
+export interface NotificationMessage {
+  text: string;
+  event: AnyEvent;
+}
+
+const who = (event: AnyEvent) => event.customerId ?? 'unknown customer';
+
+/** Money in the events is already a decimal string in major units: shown as it is. */
+const amount = (value: string, currency: string) => `${value} ${currency}`;
+
+const invoiceName = (data: InvoiceEventData) => data.number ?? data.invoiceId;
+
+/** Stripe reports a failure as `failed`; a canceled intent or a failure code is one too. */
+export function isFailedPayment(data: PaymentEventData): boolean {
+  return data.status === 'failed' || data.status === 'canceled' || data.failureCode !== null;
+}
+
+function paymentText(event: AnyEvent, data: InvoiceEventData | PaymentEventData): string {
+  if (!('paymentId' in data)) {
+    return `Invoice ${invoiceName(data)} paid by ${who(event)}: ${amount(data.total, data.currency)}`;
+  }
+  const sum = amount(data.amount, data.currency);
+  const invoice = data.invoiceId ? ` for invoice ${data.invoiceId}` : '';
+  if (isFailedPayment(data)) {
+    const code = data.failureCode ? ` (${data.failureCode})` : '';
+    return `PAYMENT FAILED: ${sum} from ${who(event)}${invoice}, payment ${data.paymentId}${code}`;
+  }
+  if (data.status === 'succeeded') {
+    return `Payment of ${sum} received from ${who(event)}${invoice} (payment ${data.paymentId})`;
+  }
+  return `Payment ${data.paymentId} of ${sum} from ${who(event)}${invoice} is ${data.status}`;
+}
+
+/** One human-readable line per event, e.g. `Invoice INV-202611-000001 finalized for acme: 12.34 USD`. */
+export function notificationText(event: AnyEvent): string {
+  switch (event.type) {
+    case 'billing.invoice.finalized':
+      return `Invoice ${invoiceName(event.data)} finalized for ${who(event)}: ${amount(event.data.total, event.data.currency)}`;
+    case 'billing.invoice.created':
+      return `Draft invoice ${invoiceName(event.data)} created for ${who(event)} (${event.data.period}): ${amount(event.data.total, event.data.currency)}`;
+    case 'billing.payment.processed':
+      return paymentText(event, event.data);
+    case 'billing.period.closed': {
+      const d = event.data;
+      return `Billing period ${d.period} closed: ${d.invoiced} of ${d.customers} customers invoiced, ${d.skipped} skipped`;
+    }
+    case 'billing.customer.created':
+      return `Customer ${who(event)} created on plan ${event.data.planId} (${event.data.currency})`;
+    case 'billing.usage.tracked':
+      return `Usage tracked for ${who(event)}: ${event.data.quantity} on ${event.data.endpoint} at ${event.data.timestamp}`;
+    case 'billing.webhook.processed': {
+      const d = event.data;
+      const changes = d.changes.length > 0 ? d.changes.join('; ') : 'no changes';
+      return `Stripe event ${d.stripeEventId} (${d.stripeEventType}) processed: ${changes}`;
+    }
+  }
+}
+
+/** The message for an event: its line, and the event exactly as the outbox carries it. */
+export function notificationMessage(event: AnyEvent): NotificationMessage {
+  return { text: notificationText(event), event };
+}
