@@ -178,6 +178,51 @@ export async function benchUsage(app: BenchApp): Promise<Row[]> {
     failures: batch.non2xx + batch.errors,
   });
 
+  // Prepaid-credit blocking on the ingest path: the same batch load for customers whose credit
+  // policy is `overdraft: "block"` (with more credit than the run can spend), as a ratio to the
+  // load above without it.
+  const blockedCustomers = Array.from({ length: INGEST_CUSTOMERS }, (_, i) => `blocked-${i}`);
+  for (const id of blockedCustomers) {
+    await createCustomer(app, id);
+    const grant = await api(app, 'POST', `/v1/customers/${id}/credit-grants`, {
+      amount: '1000000.00',
+      kind: 'purchased',
+    });
+    if (grant.status !== 201) throw new Error(`grant ${id}: ${grant.status}`);
+    const policy = await api(app, 'PATCH', `/v1/customers/${id}`, {
+      creditPolicy: { overdraft: 'block' },
+    });
+    if (policy.status !== 200) throw new Error(`policy ${id}: ${policy.status}`);
+  }
+  const blocked = await runHttpLoad({
+    label: 'batch ingest, credit blocking',
+    url: `${app.baseUrl}/v1/usage/batch`,
+    method: 'POST',
+    connections: CONCURRENCY,
+    durationSec: SECONDS,
+    itemsPerRequest: 100,
+    body: () => {
+      const customerId = blockedCustomers[n++ % blockedCustomers.length];
+      return {
+        events: Array.from({ length: 100 }, (_, i) => ({
+          customerId,
+          endpoint: `/api/${i % 4}`,
+          eventId: randomUUID(),
+        })),
+      };
+    },
+  });
+  rows.push({
+    name: 'POST /v1/usage/batch (100 events), credit blocking on',
+    rate: blocked.itemsPerSec,
+    unit: 'events/s',
+    p50: blocked.p50Ms,
+    p99: blocked.p99Ms,
+    ratio: blocked.itemsPerSec / batch.itemsPerSec,
+    against: 'the same batch load without blocking',
+    failures: blocked.non2xx + blocked.errors,
+  });
+
   await seedEvents(app, 'reads-small', 100);
   const seedRate = await seedEvents(app, 'reads-big', 100_000);
   rows.push({ name: 'seeding 100,000 events (4 × batch)', rate: seedRate, unit: 'events/s' });

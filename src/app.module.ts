@@ -6,6 +6,7 @@ import { ResilienceModule } from './common/resilience';
 import { CommonModule } from './common/common.module';
 import { AppLoggerModule } from './common/logging';
 import type { AppConfig } from './config/configuration';
+import { CreditsModule } from './credits/credits.module';
 import { CustomersModule } from './customers/customers.module';
 import { AuditModule } from './audit/audit.module';
 import { BillingModule } from './billing/billing.module';
@@ -59,6 +60,7 @@ export class AppModule {
         ReportsModule,
         WebhooksModule,
         NotificationsModule,
+        CreditsModule,
       ],
     };
   }

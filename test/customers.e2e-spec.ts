@@ -102,6 +102,26 @@ describe('Customers (e2e)', () => {
     expect(missing.body.error).toBe('CUSTOMER_NOT_FOUND');
   });
 
+  it('takes a credit policy on PATCH (default allow) and refuses a bad one', async () => {
+    const created = await t.http.post('/v1/customers').set(t.auth()).send(customer('policy1'));
+    expect(created.body.creditPolicy).toEqual({ overdraft: 'allow' });
+    const blocked = await t.http
+      .patch('/v1/customers/policy1')
+      .set(t.auth())
+      .send({ creditPolicy: { overdraft: 'block' } })
+      .expect(200);
+    expect(blocked.body.creditPolicy).toEqual({ overdraft: 'block' });
+    const fetched = await t.http.get('/v1/customers/policy1').set(t.auth('read')).expect(200);
+    expect(fetched.body.creditPolicy).toEqual({ overdraft: 'block' });
+    const bad = await t.http
+      .patch('/v1/customers/policy1')
+      .set(t.auth())
+      .send({ creditPolicy: { overdraft: 'sometimes', extra: 1 } })
+      .expect(400);
+    expect(JSON.stringify(bad.body)).toMatch(/overdraft must be allow or block/);
+    expect(JSON.stringify(bad.body)).toMatch(/extra/);
+  });
+
   it('archives a customer idempotently and refuses later changes', async () => {
     await t.http.post('/v1/customers').set(t.auth()).send(customer('leaving'));
     expect((await t.http.delete('/v1/customers/leaving').set(t.auth())).status).toBe(204);

@@ -101,6 +101,7 @@ const invoiceData = (invoiceId: string): BillingEventMap['billing.invoice.create
   status: 'draft',
   currency: 'USD',
   total: '0.00',
+  amountDue: '0.00',
   providerInvoiceId: null,
 });
 

@@ -57,6 +57,13 @@ const EXPECTED: Record<string, Access> = {
 
   'GET /v1/reports/usage': 'read',
   'GET /v1/reports/billing': 'read',
+
+  'POST /v1/customers/{id}/credit-grants': 'admin',
+  'GET /v1/customers/{id}/credit-grants': 'read',
+  'GET /v1/customers/{id}/credit-grants/{grantId}': 'read',
+  'POST /v1/customers/{id}/credit-grants/{grantId}/void': 'admin',
+  'GET /v1/customers/{id}/credit-balance': 'read',
+  'GET /v1/customers/{id}/credit-ledger': 'read',
 };
 
 /** Routes that are deliberately not in the OpenAPI document: none (docs and metrics are too). */

@@ -17,7 +17,15 @@ import { parseInstant } from '../common/time/instant';
 import { AUDIT_RETENTION_DAYS, type AuditRecord } from './audit.model';
 import { AuditService } from './audit.service';
 
-const ENTITY_TYPES = ['customer', 'plan', 'invoice', 'payment', 'webhook', 'billing_run'];
+const ENTITY_TYPES = [
+  'customer',
+  'plan',
+  'invoice',
+  'payment',
+  'webhook',
+  'billing_run',
+  'credit_grant',
+];
 
 export class AuditQueryDto {
   @ApiPropertyOptional({ enum: ENTITY_TYPES })
@@ -25,10 +33,13 @@ export class AuditQueryDto {
   @IsIn(ENTITY_TYPES)
   entityType?: string;
 
-  @ApiPropertyOptional({ example: 'acme', description: 'Needs entityType' })
+  @ApiPropertyOptional({
+    example: 'acme',
+    description: 'Needs entityType; a credit grant is `<customerId>:<grantId>`',
+  })
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9_.:-]{1,128}$/)
+  @Matches(/^[A-Za-z0-9_.:-]{1,129}$/)
   entityId?: string;
 
   @ApiPropertyOptional({

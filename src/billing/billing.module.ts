@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { AuditModule } from '../audit/audit.module';
 import { CustomersModule } from '../customers/customers.module';
 import { EventsModule } from '../events';
 import { PricingModule } from '../pricing/pricing.module';
 import { PaymentsModule } from '../stripe';
 import { UsageModule } from '../usage/usage.module';
+import { InvoiceAdjusters } from './invoice-adjusters';
 import { InvoiceFinalizer } from './invoice-finalizer';
 import { InvoiceRecords } from './invoice-records';
 import { InvoiceMetrics } from './invoice.metrics';
@@ -24,13 +26,22 @@ import { BillingRunService } from './runs/billing-run.service';
 import './billing.config';
 
 @Module({
-  imports: [CustomersModule, PricingModule, UsageModule, PaymentsModule, EventsModule, AuditModule],
+  imports: [
+    DiscoveryModule,
+    CustomersModule,
+    PricingModule,
+    UsageModule,
+    PaymentsModule,
+    EventsModule,
+    AuditModule,
+  ],
   controllers: [InvoicesController, BillingRunController],
   providers: [
     InvoicesRepository,
     InvoiceRecords,
     InvoiceMetrics,
     InvoiceFinalizer,
+    InvoiceAdjusters,
     ProviderInvoicesService,
     InvoicesService,
     { provide: BillingRunOptions, useValue: new BillingRunOptions() },

@@ -67,6 +67,8 @@ describe('InvoiceFinalizer', () => {
       baseFee: '0.00',
       minimumTopUp: '0.00',
       total: '12.50',
+      credits: '0.00',
+      amountDue: '12.50',
     });
   });
 

@@ -1,4 +1,4 @@
-import { Dec } from '../common/money';
+import { Dec, ZERO, formatMoney } from '../common/money';
 import type { ChargesJson } from '../pricing/charges.service';
 import type { InvoiceAmounts, InvoiceLine } from './invoice.model';
 
@@ -52,5 +52,7 @@ export function invoiceAmounts(charges: ChargesJson): InvoiceAmounts {
     baseFee: charges.baseFee,
     minimumTopUp: charges.minimumTopUp,
     total: charges.total,
+    credits: formatMoney(ZERO, charges.currency),
+    amountDue: charges.total,
   };
 }

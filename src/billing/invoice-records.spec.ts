@@ -35,6 +35,8 @@ const invoice = (customerId: string): Invoice =>
       baseFee: '0.00',
       minimumTopUp: '0.00',
       total: '5.00',
+      credits: '0.00',
+      amountDue: '5.00',
     },
     at: '2026-04-01T00:00:00.000Z',
   });

@@ -29,7 +29,12 @@ export class InvoiceTierDto {
 
 export class InvoiceLineDto {
   @ApiProperty({ example: 'L1', description: 'Stable within the invoice' }) id: string;
-  @ApiProperty({ enum: ['usage', 'base_fee', 'minimum'], example: 'usage' }) kind: string;
+  @ApiProperty({
+    enum: ['usage', 'base_fee', 'minimum', 'credit'],
+    example: 'usage',
+    description: '`credit` lines (prepaid credits) are negative and follow the priced lines',
+  })
+  kind: string;
   @ApiProperty({ example: 'api-calls (*): 1500 units' }) description: string;
   @ApiProperty({ example: '5.00' }) amount: string;
   @ApiPropertyOptional({ example: 'api-calls', description: 'Usage lines: the plan charge' })
@@ -41,6 +46,11 @@ export class InvoiceLineDto {
   @ApiPropertyOptional({ example: 1 }) planVersion?: number;
   @ApiPropertyOptional({ type: [InvoiceTierDto], description: 'Per-tier breakdown (usage lines)' })
   tiers?: InvoiceTierDto[];
+  @ApiPropertyOptional({
+    example: 'grant_2026_promo',
+    description: 'Credit lines: the credit grant',
+  })
+  reference?: string;
 }
 
 export class ProviderInvoiceDto {
@@ -67,7 +77,12 @@ export class InvoiceResponse {
   @ApiProperty({ example: '5.00' }) subtotal: string;
   @ApiProperty({ example: '0.00' }) baseFee: string;
   @ApiProperty({ example: '0.00' }) minimumTopUp: string;
-  @ApiProperty({ example: '5.00' }) total: string;
+  @ApiProperty({ example: '5.00', description: 'The priced lines, before credits' })
+  total: string;
+  @ApiProperty({ example: '0.00', description: 'What credit lines take off the total' })
+  credits: string;
+  @ApiProperty({ example: '5.00', description: 'total − credits: what the customer pays' })
+  amountDue: string;
   @ApiProperty({ example: '0.00' }) amountPaid: string;
   @ApiProperty({ example: 0 }) paymentAttempts: number;
   @ApiProperty({

@@ -26,7 +26,8 @@ export interface InvoiceTier {
 export interface InvoiceLine {
   /** Stable within the invoice (`L1`, `L2`, …); part of the Stripe idempotency key of its item. */
   id: string;
-  kind: 'usage' | 'base_fee' | 'minimum';
+  /** `credit` lines come from invoice adjusters (prepaid credits) and are negative. */
+  kind: 'usage' | 'base_fee' | 'minimum' | 'credit';
   description: string;
   /** Decimal string in major units, rounded to the currency's minor unit. */
   amount: string;
@@ -37,6 +38,8 @@ export interface InvoiceLine {
   planId?: string;
   planVersion?: number;
   tiers?: InvoiceTier[];
+  /** Credit lines: what the line refers to in its adjuster's records (e.g. a credit grant). */
+  reference?: string;
 }
 
 export interface ProviderInvoice {
@@ -58,7 +61,12 @@ export interface Invoice {
   subtotal: string;
   baseFee: string;
   minimumTopUp: string;
+  /** The priced lines' sum (usage, base fees, minimum top-up), before credits. */
   total: string;
+  /** What credit lines take off the total (≥ 0). */
+  credits: string;
+  /** total − credits: what the customer is asked to pay. */
+  amountDue: string;
   amountPaid: string;
   paymentAttempts: number;
   provider: ProviderInvoice | null;
@@ -71,10 +79,10 @@ export interface Invoice {
   revision: number;
 }
 
-/** What pricing decides about an invoice (see `invoiceAmounts`). */
+/** What pricing and the adjusters decide about an invoice (see `invoiceAmounts`, `InvoiceAdjusters`). */
 export type InvoiceAmounts = Pick<
   Invoice,
-  'lines' | 'subtotal' | 'baseFee' | 'minimumTopUp' | 'total' | 'currency'
+  'lines' | 'subtotal' | 'baseFee' | 'minimumTopUp' | 'total' | 'credits' | 'amountDue' | 'currency'
 >;
 
 /** One invoice per customer and period: the id is derived from both, so it is the natural key. */
@@ -120,7 +128,7 @@ export function withProviderUpdate(
     next.status = to;
     changed = true;
     if (to === 'paid') {
-      next.amountPaid = update.amountPaid ?? invoice.total;
+      next.amountPaid = update.amountPaid ?? invoice.amountDue;
       next.paidAt = update.at;
     } else if (to === 'void') {
       next.voidedAt = update.at;
@@ -170,7 +178,7 @@ export function finalizedInvoice(
   provider: Invoice['provider'],
   at: string,
 ): Invoice {
-  const nothingDue = new Dec(frozen.total).isZero();
+  const nothingDue = new Dec(frozen.amountDue).isZero();
   return {
     ...frozen,
     provider,

@@ -8,13 +8,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
 import { DynamoDatabase } from '../database/dynamo-database';
-import { transactIfFirstHolds } from '../database/transact';
+import { transactIfConditionsHold, transactIfFirstHolds } from '../database/transact';
 import type { TransactItem } from '../database/transact-item';
 
 export type { TransactItem };
 import { Keys } from '../database/keys';
 import { queryGsiPage } from '../database/query-page';
 import type { Invoice } from './invoice.model';
+import { ZERO, formatMoney } from '../common/money';
 
 function toItem(invoice: Invoice): Record<string, unknown> {
   return {
@@ -37,6 +38,11 @@ export interface InvoiceWrite {
 function fromItem(item: Record<string, unknown>): Invoice {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   const { pk, sk, gsi1pk, gsi1sk, type, ...invoice } = item;
+  // Invoices stored before credits existed: nothing was credited, all of the total was due.
+  if (invoice.amountDue === undefined) {
+    invoice.credits = formatMoney(ZERO, invoice.currency as string);
+    invoice.amountDue = invoice.total;
+  }
   return invoice as unknown as Invoice;
 }
 
@@ -111,14 +117,18 @@ export class InvoicesRepository {
 
   /**
    * Replaces the invoice if nobody changed it since `expectedRevision`, together with `extra`
-   * items (outbox, audit) in one transaction; false when somebody did.
+   * items (outbox, audit, adjusters' records) in one transaction; false when somebody did, or
+   * when what an `extra` item is conditioned on moved.
    */
   async replace(
     invoice: Invoice,
     expectedRevision: number,
     extra: TransactItem[] = [],
   ): Promise<boolean> {
-    return transactIfFirstHolds(this.db.doc, [this.put({ invoice, expectedRevision }), ...extra]);
+    return transactIfConditionsHold(this.db.doc, [
+      this.put({ invoice, expectedRevision }),
+      ...extra,
+    ]);
   }
 
   /** A customer's invoices, newest period first, a page at a time. */

@@ -10,6 +10,7 @@ import {
   InvoiceWriteConflict,
   PeriodNotStarted,
 } from './invoice.errors';
+import { InvoiceAdjusters } from './invoice-adjusters';
 import { InvoiceFinalizer } from './invoice-finalizer';
 import { invoiceAmounts } from './invoice-lines';
 import {
@@ -26,9 +27,15 @@ import {
 import { InvoiceRecords } from './invoice-records';
 import { InvoiceMetrics } from './invoice.metrics';
 import { InvoicesRepository } from './invoices.repository';
+import type { TransactItem } from '../database/transact-item';
 import { ProviderInvoicesService } from './provider-invoices.service';
 
 const MAX_WRITE_ATTEMPTS = 5;
+
+/** What a change does: the invoice after it, its events, and items of other modules' records. */
+type Decide = (
+  current: Invoice,
+) => Promise<{ next: Invoice; events?: BillingEventType[]; extra?: TransactItem[] }>;
 
 @Injectable()
 export class InvoicesService {
@@ -37,6 +44,7 @@ export class InvoicesService {
     private readonly charges: ChargesService,
     private readonly customers: CustomersService,
     private readonly finalizer: InvoiceFinalizer,
+    private readonly adjusters: InvoiceAdjusters,
     private readonly provider: ProviderInvoicesService,
     private readonly records: InvoiceRecords,
     private readonly clock: Clock,
@@ -60,11 +68,18 @@ export class InvoicesService {
     const now = this.clock.now();
     if (now < period.start) throw new PeriodNotStarted(period.id);
 
-    const amounts = invoiceAmounts(await this.charges.forPeriod(customerId, period.id));
+    const priced = invoiceAmounts(await this.charges.forPeriod(customerId, period.id));
+    const number = await this.invoices.nextNumber(period.id);
+    const { amounts } = await this.adjusters.apply(
+      priced,
+      { id, number, customerId, period: period.id },
+      now.toISOString(),
+      false,
+    );
     const invoice = draftInvoice({
       customerId,
       period: period.id,
-      number: await this.invoices.nextNumber(period.id),
+      number,
       amounts,
       at: now.toISOString(),
     });
@@ -106,37 +121,43 @@ export class InvoicesService {
       if (current.status !== 'draft') {
         throw new InvalidInvoiceTransition(invoiceId, current.status, 'draft');
       }
-      return {
-        next: {
-          ...current,
-          ...invoiceAmounts(await this.charges.forPeriod(current.customerId, current.period)),
-        },
-      };
+      const priced = invoiceAmounts(
+        await this.charges.forPeriod(current.customerId, current.period),
+      );
+      const at = this.clock.now().toISOString();
+      const { amounts } = await this.adjusters.apply(priced, current, at, false);
+      return { next: { ...current, ...amounts } };
     });
   }
 
   /**
    * Freezes the period and the amounts, pushes the invoice to the payment provider (when one is
    * configured) and opens it. The period is closed first, so no usage can land between the final
-   * calculation and the freeze (`InvoiceFinalizer`, the rules billing runs follow too). If the
-   * provider is down the invoice stays a draft and the call can simply be repeated: the push is
-   * idempotent on our ids.
+   * calculation and the freeze (`InvoiceFinalizer`, the rules billing runs follow too). The
+   * adjusters (prepaid credits) then take their part, committed in the transaction that opens
+   * the invoice; if what they read moved in between (another invoice spent the same credit),
+   * that transaction fails and the invoice is built again. If the provider is down the invoice
+   * stays a draft and the call can simply be repeated: the push is idempotent on our ids.
    */
   async finalize(invoiceId: string): Promise<Invoice> {
     const draft = await this.get(invoiceId);
     if (draft.status !== 'draft')
       throw new InvalidInvoiceTransition(invoiceId, draft.status, 'open');
-    const amounts = await this.finalizer.closeAndPrice(draft.customerId, parsePeriod(draft.period));
-    const provider = await this.provider.push({ ...draft, ...amounts });
-
-    return this.change(invoiceId, async (current) => {
-      if (current.status !== 'draft') {
-        throw new InvalidInvoiceTransition(invoiceId, current.status, 'open');
-      }
+    const priced = await this.finalizer.closeAndPrice(draft.customerId, parsePeriod(draft.period));
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       const at = this.clock.now().toISOString();
-      const next = finalizedInvoice({ ...current, ...amounts }, provider, at);
-      return { next, events: ['billing.invoice.finalized'] };
-    });
+      const { amounts, items } = await this.adjusters.apply(priced, draft, at, true);
+      const provider = await this.provider.push({ ...draft, ...amounts });
+      const finalized = await this.changeOnce(invoiceId, async (current) => {
+        if (current.status !== 'draft') {
+          throw new InvalidInvoiceTransition(invoiceId, current.status, 'open');
+        }
+        const next = finalizedInvoice({ ...current, ...amounts }, provider, at);
+        return { next, events: ['billing.invoice.finalized'], extra: items };
+      });
+      if (finalized) return finalized;
+    }
+    throw new InvoiceWriteConflict(invoiceId);
   }
 
   /** Voids a draft or open invoice, and its provider invoice when it has one. */
@@ -146,7 +167,15 @@ export class InvoicesService {
       throw new InvalidInvoiceTransition(invoiceId, invoice.status, 'void');
     }
     await this.provider.void(invoice);
-    return this.transition(invoiceId, 'void', (current, at) => ({ ...current, voidedAt: at }));
+    return this.change(invoiceId, async (current) => {
+      if (!canTransition(current.status, 'void'))
+        throw new InvalidInvoiceTransition(invoiceId, current.status, 'void');
+      const at = this.clock.now().toISOString();
+      return {
+        next: { ...current, status: 'void', voidedAt: at },
+        events: ['billing.invoice.voided'],
+      };
+    });
   }
 
   /**
@@ -181,8 +210,14 @@ export class InvoicesService {
       const invoice = await this.change(invoiceId, async (current) => {
         const next = withProviderUpdate(current, update);
         if (!next) throw unchanged;
-        const paid = next.status === 'paid' && current.status !== 'paid';
-        return { next, events: paid ? ['billing.payment.processed' as const] : [] };
+        const events: BillingEventType[] = [];
+        if (next.status === 'paid' && current.status !== 'paid') {
+          events.push('billing.payment.processed');
+        }
+        if (next.status === 'void' && current.status !== 'void') {
+          events.push('billing.invoice.voided');
+        }
+        return { next, events };
       });
       return { invoice, changed: true };
     } catch (error) {
@@ -192,23 +227,31 @@ export class InvoicesService {
   }
 
   /** Optimistic read-modify-write; the change's events go into the same transaction. */
-  private async change(
-    invoiceId: string,
-    decide: (current: Invoice) => Promise<{ next: Invoice; events?: BillingEventType[] }>,
-  ): Promise<Invoice> {
+  private async change(invoiceId: string, decide: Decide): Promise<Invoice> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const current = await this.get(invoiceId);
-      const { next, events = [] } = await decide(current);
-      const written = nextRevision(next, current, this.clock.now().toISOString());
-      const extra = this.records.itemsFor(
-        [{ before: current, after: written }],
-        events.map((type) => ({ type, invoice: written })),
-      );
-      if (await this.invoices.replace(written, current.revision, extra)) {
-        this.metrics.committed([{ before: current, after: written }]);
-        return written;
-      }
+      const written = await this.changeOnce(invoiceId, decide);
+      if (written) return written;
     }
     throw new InvoiceWriteConflict(invoiceId);
+  }
+
+  /**
+   * One attempt of `change`: undefined when the transaction did not commit (the invoice, or
+   * what `extra` items are conditioned on, moved since it was read).
+   */
+  private async changeOnce(invoiceId: string, decide: Decide): Promise<Invoice | undefined> {
+    const current = await this.get(invoiceId);
+    const { next, events = [], extra = [] } = await decide(current);
+    const written = nextRevision(next, current, this.clock.now().toISOString());
+    const items = [
+      ...this.records.itemsFor(
+        [{ before: current, after: written }],
+        events.map((type) => ({ type, invoice: written })),
+      ),
+      ...extra,
+    ];
+    if (!(await this.invoices.replace(written, current.revision, items))) return undefined;
+    this.metrics.committed([{ before: current, after: written }]);
+    return written;
   }
 }

@@ -22,12 +22,14 @@ export class ProviderInvoicesService {
 
   /**
    * Pushes the invoice with its final amounts and finalizes it there; returns the provider
-   * invoice, or null when there is no provider or nothing to charge.
+   * invoice, or null when there is no provider or nothing is due (an invoice paid in full by
+   * credits is settled here, like one of zero). Credit lines go as negative items, so the
+   * provider's total is our `amountDue`.
    */
   async push(invoice: Invoice): Promise<Invoice['provider']> {
     if (!this.gateway.enabled) return null;
+    if (new Dec(invoice.amountDue).isZero()) return null;
     const lines = invoice.lines.filter((l) => !new Dec(l.amount).isZero());
-    if (lines.length === 0) return null;
     const providerCustomerId = await this.providerSync.sync(invoice.customerId);
     const pushed = await this.gateway.pushInvoice({
       invoiceId: invoice.id,

@@ -1,10 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  IsEmail,
+  IsIn,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import { PageQueryDto } from '../common/http/page-query.dto';
 import { RESOURCE_ID_PATTERN } from '../common/http/resource-id.pipe';
 import { IsMetadata } from '../common/http/validators';
 import { STRIPE_PROVIDER } from '../stripe';
-import type { Customer } from './customer.model';
+import { type Customer, DEFAULT_CREDIT_POLICY } from './customer.model';
 
 const ID_MESSAGE = '$property must be 1-64 characters of letters, digits, "_", "-" or "."';
 
@@ -43,6 +53,17 @@ export class CreateCustomerDto {
   metadata?: Record<string, string>;
 }
 
+export class CreditPolicyDto {
+  @ApiProperty({
+    enum: ['allow', 'block'],
+    example: 'block',
+    description:
+      '`block`: usage whose price would take the priced spend of open periods past the available prepaid credit is refused (402 `INSUFFICIENT_CREDIT`); `allow` (default): recorded and invoiced',
+  })
+  @IsIn(['allow', 'block'], { message: 'overdraft must be allow or block' })
+  overdraft: 'allow' | 'block';
+}
+
 export class UpdateCustomerDto {
   @ApiPropertyOptional({ example: 'billing@acme.test' })
   @IsOptional()
@@ -66,6 +87,12 @@ export class UpdateCustomerDto {
   @IsOptional()
   @IsMetadata()
   metadata?: Record<string, string>;
+
+  @ApiPropertyOptional({ type: CreditPolicyDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CreditPolicyDto)
+  creditPolicy?: CreditPolicyDto;
 }
 
 export class ListCustomersQuery extends PageQueryDto {}
@@ -98,6 +125,7 @@ export class CustomerResponse {
     description: "The customer's counterpart at the payment provider, once it has one",
   })
   providerCustomer: ProviderCustomerResponse | null;
+  @ApiProperty({ type: CreditPolicyDto }) creditPolicy: CreditPolicyDto;
   @ApiProperty({ example: '2026-11-01T09:00:00.000Z' }) createdAt: string;
   @ApiProperty({ example: '2026-11-01T09:00:00.000Z' }) updatedAt: string;
   @ApiProperty({ nullable: true, type: String, example: null }) archivedAt: string | null;
@@ -115,6 +143,7 @@ export class CustomerResponse {
       stripeCustomerId:
         c.providerCustomer?.provider === STRIPE_PROVIDER ? c.providerCustomer.id : null,
       providerCustomer: c.providerCustomer ? { ...c.providerCustomer } : null,
+      creditPolicy: { ...(c.creditPolicy ?? DEFAULT_CREDIT_POLICY) },
       createdAt: c.createdAt,
       updatedAt: c.updatedAt,
       archivedAt: c.archivedAt ?? null,

@@ -21,6 +21,14 @@ export interface ProviderCustomerRef {
   id: string;
 }
 
+/** What happens when the customer's usage would spend more prepaid credit than it has. */
+export interface CreditPolicy {
+  /** `allow`: usage is recorded and invoiced; `block`: usage that does not fit is refused (402). */
+  overdraft: 'allow' | 'block';
+}
+
+export const DEFAULT_CREDIT_POLICY: CreditPolicy = { overdraft: 'allow' };
+
 export interface Customer {
   id: string;
   email: string;
@@ -37,6 +45,8 @@ export interface Customer {
   subscriptions?: Record<string, Reported<SubscriptionStatus>>;
   /** Every plan the customer has been on, oldest first; the last entry is `planId`. */
   planHistory: PlanAssignment[];
+  /** Absent: `DEFAULT_CREDIT_POLICY`. */
+  creditPolicy?: CreditPolicy;
   /** Set once the payment provider has a customer for this one (written with its link). */
   providerCustomer?: ProviderCustomerRef;
   /**

@@ -34,7 +34,9 @@ export interface CreateCustomer {
   metadata?: Record<string, string>;
 }
 
-export type UpdateCustomer = Partial<Pick<Customer, 'email' | 'name' | 'planId' | 'metadata'>>;
+export type UpdateCustomer = Partial<
+  Pick<Customer, 'email' | 'name' | 'planId' | 'metadata' | 'creditPolicy'>
+>;
 
 const MAX_WRITE_ATTEMPTS = 5;
 /**
@@ -132,6 +134,7 @@ export class CustomersService {
         Object.entries(changes).filter(([, value]) => value !== undefined),
       );
       const next: Customer = { ...current, ...defined };
+      if (changes.creditPolicy) next.creditPolicy = { overdraft: changes.creditPolicy.overdraft };
       if (changes.planId !== undefined && changes.planId !== current.planId) {
         const plan = await this.plans.requireCurrent(changes.planId);
         if (plan.document.currency !== current.currency) {

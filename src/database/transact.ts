@@ -24,3 +24,30 @@ export async function transactIfFirstHolds(
     throw error;
   }
 }
+
+/**
+ * Writes `items` in one transaction; false when any item's condition failed (a revision, or a
+ * balance another module's items are conditioned on, moved since it was read) or another
+ * transaction was writing the same item, so the caller reads again and retries. Any other
+ * failure is thrown.
+ */
+export async function transactIfConditionsHold(
+  doc: DynamoDBDocumentClient,
+  items: TransactItem[],
+): Promise<boolean> {
+  try {
+    await doc.send(new TransactWriteCommand({ TransactItems: items }));
+    return true;
+  } catch (error) {
+    if (
+      error instanceof TransactionCanceledException &&
+      error.CancellationReasons?.some(
+        (reason) =>
+          reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
+      )
+    ) {
+      return false;
+    }
+    throw error;
+  }
+}

@@ -17,6 +17,8 @@ export type BillingEventMap = {
   'billing.customer.created': { planId: string; currency: string; status: string };
   'billing.invoice.created': InvoiceEventData;
   'billing.invoice.finalized': InvoiceEventData;
+  /** A draft or open invoice was voided. */
+  'billing.invoice.voided': InvoiceEventData;
   /** An invoice became paid (InvoiceEventData), or a provider payment moved (PaymentEventData). */
   'billing.payment.processed': InvoiceEventData | PaymentEventData;
   'billing.webhook.processed': {
@@ -38,6 +40,41 @@ export type BillingEventMap = {
     startedAt: string;
     finishedAt: string;
   };
+  /** Prepaid credit granted to a customer. */
+  'billing.credits.granted': CreditGrantEventData;
+  /** Credits paid (part of) a finalized invoice; one entry per grant used. */
+  'billing.credits.applied': {
+    invoiceId: string;
+    currency: string;
+    /** Decimal string: the total applied. */
+    amount: string;
+    grants: { grantId: string; amount: string }[];
+    /** Decimal string: the customer's available credit after this. */
+    balanceAfter: string;
+  };
+  /** A grant's unused remainder written off when it expired. */
+  'billing.credits.expired': CreditGrantEventData & { balanceAfter: string };
+  /** A grant's unused remainder voided. */
+  'billing.credits.voided': CreditGrantEventData & { balanceAfter: string };
+  /** Credits applied to an invoice that was then voided, given back to their grants. */
+  'billing.credits.reversed': {
+    invoiceId: string;
+    currency: string;
+    amount: string;
+    grants: { grantId: string; amount: string }[];
+    balanceAfter: string;
+  };
+};
+
+export type CreditGrantEventData = {
+  grantId: string;
+  kind: string;
+  currency: string;
+  /** Decimal string: the grant's amount for `granted`; the amount written off otherwise. */
+  amount: string;
+  priority: number;
+  effectiveAt: string;
+  expiresAt: string | null;
 };
 
 export type InvoiceEventData = {
@@ -46,8 +83,9 @@ export type InvoiceEventData = {
   period: string;
   status: string;
   currency: string;
-  /** Decimal string in major units. */
+  /** Decimal strings in major units: the priced total, and what is due after credits. */
   total: string;
+  amountDue: string;
   providerInvoiceId: string | null;
 };
 
@@ -73,9 +111,15 @@ export const BILLING_EVENT_TYPES = [
   'billing.customer.created',
   'billing.invoice.created',
   'billing.invoice.finalized',
+  'billing.invoice.voided',
   'billing.payment.processed',
   'billing.webhook.processed',
   'billing.period.closed',
+  'billing.credits.granted',
+  'billing.credits.applied',
+  'billing.credits.expired',
+  'billing.credits.voided',
+  'billing.credits.reversed',
 ] as const satisfies readonly BillingEventType[];
 
 // Compile-time check that the list names every key of the map.

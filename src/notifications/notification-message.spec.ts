@@ -16,6 +16,7 @@ const invoice = {
   status: 'open',
   currency: 'USD',
   total: '12.34',
+  amountDue: '12.34',
   providerInvoiceId: null,
 };
 

@@ -20,6 +20,12 @@ const amount = (value: string, currency: string) => `${value} ${currency}`;
 
 const invoiceName = (data: InvoiceEventData) => data.number ?? data.invoiceId;
 
+/** ` (2.34 USD due after credits)` when credits paid part of it; events before credits have none. */
+const dueAfterCredits = (data: InvoiceEventData) =>
+  data.amountDue !== undefined && data.amountDue !== data.total
+    ? ` (${amount(data.amountDue, data.currency)} due after credits)`
+    : '';
+
 /** Stripe reports a failure as `failed`; a canceled intent or a failure code is one too. */
 export function isFailedPayment(data: PaymentEventData): boolean {
   return data.status === 'failed' || data.status === 'canceled' || data.failureCode !== null;
@@ -45,7 +51,9 @@ function paymentText(event: AnyEvent, data: InvoiceEventData | PaymentEventData)
 export function notificationText(event: AnyEvent): string {
   switch (event.type) {
     case 'billing.invoice.finalized':
-      return `Invoice ${invoiceName(event.data)} finalized for ${who(event)}: ${amount(event.data.total, event.data.currency)}`;
+      return `Invoice ${invoiceName(event.data)} finalized for ${who(event)}: ${amount(event.data.total, event.data.currency)}${dueAfterCredits(event.data)}`;
+    case 'billing.invoice.voided':
+      return `Invoice ${invoiceName(event.data)} voided for ${who(event)}: ${amount(event.data.total, event.data.currency)}`;
     case 'billing.invoice.created':
       return `Draft invoice ${invoiceName(event.data)} created for ${who(event)} (${event.data.period}): ${amount(event.data.total, event.data.currency)}`;
     case 'billing.payment.processed':
@@ -58,6 +66,16 @@ export function notificationText(event: AnyEvent): string {
       return `Customer ${who(event)} created on plan ${event.data.planId} (${event.data.currency})`;
     case 'billing.usage.tracked':
       return `Usage tracked for ${who(event)}: ${event.data.quantity} on ${event.data.endpoint} at ${event.data.timestamp}`;
+    case 'billing.credits.granted':
+      return `Credit of ${amount(event.data.amount, event.data.currency)} granted to ${who(event)} (${event.data.kind}, grant ${event.data.grantId})`;
+    case 'billing.credits.applied':
+      return `Credits of ${amount(event.data.amount, event.data.currency)} applied to invoice ${event.data.invoiceId} of ${who(event)}; ${amount(event.data.balanceAfter, event.data.currency)} left`;
+    case 'billing.credits.expired':
+      return `Credit grant ${event.data.grantId} of ${who(event)} expired: ${amount(event.data.amount, event.data.currency)} written off`;
+    case 'billing.credits.voided':
+      return `Credit grant ${event.data.grantId} of ${who(event)} voided: ${amount(event.data.amount, event.data.currency)} removed`;
+    case 'billing.credits.reversed':
+      return `Credits of ${amount(event.data.amount, event.data.currency)} given back to ${who(event)}: invoice ${event.data.invoiceId} was voided`;
     case 'billing.webhook.processed': {
       const d = event.data;
       const changes = d.changes.length > 0 ? d.changes.join('; ') : 'no changes';

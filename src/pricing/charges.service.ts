@@ -1,13 +1,26 @@
 import { Injectable } from '@nestjs/common';
-import { Dec, formatMoney, maxDecimal, roundToMinor, sumDecimals, ZERO } from '../common/money';
+import {
+  Dec,
+  type Decimal,
+  formatMoney,
+  maxDecimal,
+  roundToMinor,
+  sumDecimals,
+  ZERO,
+} from '../common/money';
 import { Clock } from '../common/time/clock';
 import { type Period, parsePeriod, periodOf } from '../common/time/period';
 import type { Customer } from '../customers/customer.model';
 import { CustomersService } from '../customers/customers.service';
 import type { PlanVersion } from '../plans/plan.model';
 import { PlansService } from '../plans/plans.service';
-import { type LineBreakdownJson, priceUsage, serializeBreakdown } from '../pricing-core';
-import { chargeSegments } from './charge-segments';
+import {
+  type LineBreakdownJson,
+  priceUsage,
+  serializeBreakdown,
+  type UsageRow,
+} from '../pricing-core';
+import { type ChargeSegment, chargeSegments } from './charge-segments';
 import { UsageSource } from '../usage/usage-source';
 
 export interface ChargeLineJson extends LineBreakdownJson {
@@ -69,7 +82,58 @@ export class ChargesService {
     periodId: string | undefined,
     versions: PlanVersionSource,
   ): Promise<ChargesJson> {
-    const customerId = customer.id;
+    const usage = await this.periodUsage(customer, periodId, versions);
+    const { period, currency } = usage;
+    const priced = priceSegments(usage, []);
+    const money = (d: Decimal) => formatMoney(d, currency);
+    return {
+      customerId: customer.id,
+      period: period.id,
+      from: period.start.toISOString(),
+      to: period.end.toISOString(),
+      currency,
+      total: money(priced.total),
+      subtotal: money(priced.subtotal),
+      baseFee: money(priced.baseFee),
+      minimumTopUp: money(priced.minimumTopUp),
+      lines: priced.segments.flatMap(({ segment, breakdown }) =>
+        serializeBreakdown(breakdown).lines.map((line) => ({
+          ...line,
+          planId: segment.planVersion.planId,
+          planVersion: segment.planVersion.version,
+        })),
+      ),
+      segments: priced.segments.map(({ segment, breakdown }) => ({
+        planId: segment.planVersion.planId,
+        planVersion: segment.planVersion.version,
+        from: segment.from.toISOString(),
+        to: segment.to.toISOString(),
+        baseFee: money(breakdown.baseFee),
+        subtotal: money(breakdown.subtotal),
+      })),
+    };
+  }
+
+  /**
+   * The period's priced total as usage is added to it, for deciding on usage before it is
+   * recorded (prepaid-credit blocking): the usage so far is read once, then each call prices in
+   * memory, exactly as `forCustomer` would once that usage were recorded.
+   */
+  async totalWithUsage(
+    customer: Customer,
+    periodId: string,
+    versions: PlanVersionSource,
+  ): Promise<(added: readonly UsageAddition[]) => Decimal> {
+    const usage = await this.periodUsage(customer, periodId, versions);
+    return (added) => priceSegments(usage, added).total;
+  }
+
+  /** The plan segments of the period with the usage recorded in each. */
+  private async periodUsage(
+    customer: Customer,
+    periodId: string | undefined,
+    versions: PlanVersionSource,
+  ): Promise<PeriodUsage> {
     const period: Period = periodId ? parsePeriod(periodId) : periodOf(this.clock.now());
     const planIds = [...new Set(customer.planHistory.map((a) => a.planId))];
     const versionsByPlan = new Map<string, PlanVersion[]>(
@@ -78,59 +142,15 @@ export class ChargesService {
       ),
     );
     const segments = chargeSegments(period, customer.planHistory, versionsByPlan);
-    const periodLength = new Dec(period.end.getTime() - period.start.getTime());
-    const currency = customer.currency;
-
-    const priced = await Promise.all(
-      segments.map(async (segment) => {
-        const rows = await this.usage.usageByEndpoint(customerId, segment.from, segment.to);
-        const factor = new Dec(segment.to.getTime() - segment.from.getTime()).dividedBy(
-          periodLength,
-        );
-        const document = segment.planVersion.document;
-        const breakdown = priceUsage({ ...document, minimumCharge: '0' }, rows, {
-          baseFeeFactor: factor,
-        });
-        return {
-          segment,
-          factor,
-          breakdown,
-          minimum: new Dec(document.minimumCharge).times(factor),
-        };
-      }),
-    );
-
-    const subtotal = sumDecimals(priced.map((p) => p.breakdown.subtotal));
-    const baseFee = sumDecimals(priced.map((p) => p.breakdown.baseFee));
-    const minimum = roundToMinor(sumDecimals(priced.map((p) => p.minimum)), currency);
-    const minimumTopUp = maxDecimal(ZERO, minimum.minus(subtotal));
-    const money = (d: typeof subtotal) => formatMoney(d, currency);
-
     return {
-      customerId,
-      period: period.id,
-      from: period.start.toISOString(),
-      to: period.end.toISOString(),
-      currency,
-      total: money(subtotal.plus(minimumTopUp)),
-      subtotal: money(subtotal),
-      baseFee: money(baseFee),
-      minimumTopUp: money(minimumTopUp),
-      lines: priced.flatMap(({ segment, breakdown }) =>
-        serializeBreakdown(breakdown).lines.map((line) => ({
-          ...line,
-          planId: segment.planVersion.planId,
-          planVersion: segment.planVersion.version,
+      period,
+      currency: customer.currency,
+      segments: await Promise.all(
+        segments.map(async (segment) => ({
+          segment,
+          rows: await this.usage.usageByEndpoint(customer.id, segment.from, segment.to),
         })),
       ),
-      segments: priced.map(({ segment, breakdown }) => ({
-        planId: segment.planVersion.planId,
-        planVersion: segment.planVersion.version,
-        from: segment.from.toISOString(),
-        to: segment.to.toISOString(),
-        baseFee: money(breakdown.baseFee),
-        subtotal: money(breakdown.subtotal),
-      })),
     };
   }
 
@@ -152,4 +172,58 @@ export class ChargesService {
       return versions;
     };
   }
+}
+
+/** Usage not recorded yet, priced as if it were (see `totalWithUsage`). */
+export interface UsageAddition {
+  endpoint: string;
+  /** Decimal string. */
+  quantity: string;
+  /** ISO instant: decides the plan segment it falls in. */
+  timestamp: string;
+}
+
+interface PeriodUsage {
+  period: Period;
+  currency: string;
+  segments: { segment: ChargeSegment; rows: UsageRow[] }[];
+}
+
+/**
+ * Prices each plan segment of the period on its own with its version, the base fee and the
+ * minimum charge prorated by the segment's share of the period (time-weighted); `added` usage
+ * joins the segment its timestamp falls in.
+ */
+function priceSegments(usage: PeriodUsage, added: readonly UsageAddition[]) {
+  const { period, currency } = usage;
+  const periodLength = new Dec(period.end.getTime() - period.start.getTime());
+  const segments = usage.segments.map(({ segment, rows }) => {
+    const inSegment = added.filter((a) => {
+      const at = Date.parse(a.timestamp);
+      return at >= segment.from.getTime() && at < segment.to.getTime();
+    });
+    const factor = new Dec(segment.to.getTime() - segment.from.getTime()).dividedBy(periodLength);
+    const document = segment.planVersion.document;
+    const breakdown = priceUsage({ ...document, minimumCharge: '0' }, withAdded(rows, inSegment), {
+      baseFeeFactor: factor,
+    });
+    return { segment, breakdown, minimum: new Dec(document.minimumCharge).times(factor) };
+  });
+  const subtotal = sumDecimals(segments.map((p) => p.breakdown.subtotal));
+  const baseFee = sumDecimals(segments.map((p) => p.breakdown.baseFee));
+  const minimum = roundToMinor(sumDecimals(segments.map((p) => p.minimum)), currency);
+  const minimumTopUp = maxDecimal(ZERO, minimum.minus(subtotal));
+  return { segments, subtotal, baseFee, minimumTopUp, total: subtotal.plus(minimumTopUp) };
+}
+
+function withAdded(rows: UsageRow[], added: readonly UsageAddition[]): UsageRow[] {
+  if (added.length === 0) return rows;
+  const byEndpoint = new Map(rows.map((row) => [row.endpoint, { ...row }]));
+  for (const a of added) {
+    const row = byEndpoint.get(a.endpoint) ?? { endpoint: a.endpoint, quantity: '0', events: 0 };
+    row.quantity = new Dec(row.quantity).plus(a.quantity).toFixed();
+    row.events += 1;
+    byEndpoint.set(a.endpoint, row);
+  }
+  return [...byEndpoint.values()];
 }

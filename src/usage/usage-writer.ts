@@ -10,6 +10,7 @@ import type {
   UsageTotals,
 } from './usage.model';
 import { type DayIncrement, type UsageWrite, UsageRepository } from './usage.repository';
+import { UsageGates } from './usage-gates';
 
 /** What the writer needs to know about each event's customer, resolved before writing. */
 export interface EventContext {
@@ -27,6 +28,8 @@ const MAX_TRANSACTION_ITEMS = 99;
 /** DynamoDB Local runs transactions one at a time; two in flight overlap I/O without queueing. */
 const MAX_IN_FLIGHT = 2;
 const MAX_CONFLICT_RETRIES = 5;
+/** A gate's state moved under a transaction (usage of the same customer elsewhere): ask again. */
+const MAX_GATE_RETRIES = 50;
 
 export type ExtraItems = (events: UsageEvent[]) => UsageWrite['extra'];
 
@@ -51,6 +54,7 @@ export class UsageWriter {
   constructor(
     private readonly usage: UsageRepository,
     private readonly clock: Clock,
+    private readonly gates: UsageGates,
   ) {}
 
   /** Adds items (the outbox entry) to every transaction; set once at start-up. */
@@ -137,17 +141,37 @@ export class UsageWriter {
      * so no event is refused for room that an event which then fails would have taken.
      */
     const overLimit = new Map<Pending, IngestError>();
+    /** Refused by a gate: asked again on every attempt, so as provisional as `overLimit`. */
+    let refused = new Map<Pending, IngestError>();
     let conflicts = 0;
+    let gateRetries = 0;
     for (;;) {
-      const writing = pending.filter((p) => !overLimit.has(p));
+      const candidates = pending.filter((p) => !overLimit.has(p));
+      const now = this.clock.now();
+      const decision = await this.gates.admit(
+        candidates.map((p) => p.event),
+        now,
+      );
+      refused = new Map(
+        candidates.flatMap((p) => {
+          const refusal = decision.refused.get(p.event);
+          return refusal ? [[p, refusal] as const] : [];
+        }),
+      );
+      const writing = candidates.filter((p) => !refused.has(p));
       if (writing.length > 0) {
-        const now = this.clock.now();
         const batch = buildWrite(writing, now.getTime());
         batch.extra = this.extraItems(batch.events);
+        batch.gated = decision.items;
         const failures = await this.usage.write(batch, now.toISOString());
         if (failures.some((f) => f.kind === 'conflict')) {
           if (++conflicts > MAX_CONFLICT_RETRIES) throw new Error('usage write kept conflicting');
           await new Promise((r) => setTimeout(r, 5 * 2 ** conflicts * Math.random()));
+          continue;
+        }
+        if (failures.some((f) => f.kind === 'gate')) {
+          if (++gateRetries > MAX_GATE_RETRIES) throw new Error('usage gates kept moving');
+          await new Promise((r) => setTimeout(r, Math.min(50, 2 ** gateRetries) * Math.random()));
           continue;
         }
         if (failures.length > 0) {
@@ -169,6 +193,7 @@ export class UsageWriter {
       for (const [p, error] of overLimit) {
         p.resolve({ eventId: p.event.eventId, status: 'rejected', error });
       }
+      await this.settleRefused(refused);
       return;
     }
   }
@@ -204,13 +229,7 @@ export class UsageWriter {
           p,
           differs.length === 0
             ? { status: 'duplicate' }
-            : {
-                status: 'rejected',
-                error: {
-                  code: 'EVENT_ID_CONFLICT',
-                  message: `Event ${p.event.eventId} of customer ${p.event.customerId} was already recorded with a different ${differs.join(', ')}; use a new eventId for a different event`,
-                },
-              },
+            : { status: 'rejected', error: eventIdConflict(p.event, differs) },
         );
       } else if (failure.kind === 'closed') {
         for (const p of pending) {
@@ -254,6 +273,33 @@ export class UsageWriter {
     return remaining;
   }
 
+  /**
+   * Answers the events a gate refused. The gate prices every event as new usage, so one that is
+   * already recorded (a client's retry of an acknowledged event) is looked up first: a replay
+   * stays a duplicate, whatever the gate thinks of it now.
+   */
+  private async settleRefused(refused: Map<Pending, IngestError>): Promise<void> {
+    await Promise.all(
+      [...refused].map(async ([p, error]) => {
+        const existing = await this.usage.getEventPayload(p.event.customerId, p.event.eventId);
+        if (!existing) {
+          p.resolve({ eventId: p.event.eventId, status: 'rejected', error });
+          return;
+        }
+        const differs = differingFields(existing, p.event);
+        p.resolve(
+          differs.length === 0
+            ? { eventId: p.event.eventId, status: 'duplicate' }
+            : {
+                eventId: p.event.eventId,
+                status: 'rejected',
+                error: eventIdConflict(p.event, differs),
+              },
+        );
+      }),
+    );
+  }
+
   private fail(chunk: Pending[], error: unknown): void {
     this.logger.error({ err: error, events: chunk.length }, 'Usage write failed');
     for (const p of chunk)
@@ -263,6 +309,13 @@ export class UsageWriter {
 
 const eventKey = (event: UsageEvent) => `${event.customerId}\u0000${event.eventId}`;
 const dayKey = (x: { customerId: string; day: string }) => `${x.customerId}\u0000${x.day}`;
+
+function eventIdConflict(event: UsageEvent, differs: string[]): IngestError {
+  return {
+    code: 'EVENT_ID_CONFLICT',
+    message: `Event ${event.eventId} of customer ${event.customerId} was already recorded with a different ${differs.join(', ')}; use a new eventId for a different event`,
+  };
+}
 
 /** Events of one customer-day resolved against different plan versions: the strictest limit. */
 function strictestLimit(limits: readonly (string | undefined)[]): string | undefined {
@@ -352,6 +405,7 @@ function buildWrite(pending: Pending[], now: number): UsageWrite {
     days: [...days.values()],
     openPeriods: [...periods.values()],
     extra: [],
+    gated: [],
   };
 }
 

@@ -17,6 +17,7 @@ import { BatchTooLarge, UsageRejected } from './usage.errors';
 import { USAGE_RULES } from './usage-rules';
 import { UsageQueryService, type UsageReport } from './usage-query.service';
 import { UsageService } from './usage.service';
+import type { IngestError } from './usage.model';
 
 @ApiTags('usage')
 @Controller('v1')
@@ -32,7 +33,7 @@ export class UsageController {
     operationId: 'recordUsage',
     summary: 'Record one usage event: 201 when new, 200 {duplicate:true} when already counted',
     description:
-      'Customer + eventId is counted once, forever. The same eventId with a different endpoint, quantity or timestamp is a 409 `EVENT_ID_CONFLICT`. Over the daily limit: 429 with `Retry-After` for today, 422 for a past day (its total never resets).',
+      'Customer + eventId is counted once, forever. The same eventId with a different endpoint, quantity or timestamp is a 409 `EVENT_ID_CONFLICT`. Over the daily limit: 429 with `Retry-After` for today, 422 for a past day (its total never resets). A customer with `creditPolicy.overdraft: block` whose usage would spend more prepaid credit than it has: 402 `INSUFFICIENT_CREDIT`.',
   })
   @ApiBody({ type: UsageEventDto })
   @ApiCreatedResponse({
@@ -47,6 +48,7 @@ export class UsageController {
   })
   @ApiErrors({
     400: ['INVALID_USAGE'],
+    402: ['INSUFFICIENT_CREDIT'],
     409: ['EVENT_ID_CONFLICT'],
     422: ['UNKNOWN_CUSTOMER', 'CUSTOMER_ARCHIVED', 'PERIOD_CLOSED', 'USAGE_LIMIT_EXCEEDED'],
     429: ['USAGE_LIMIT_EXCEEDED'],
@@ -97,7 +99,7 @@ export class UsageController {
       accepted: count('accepted'),
       duplicates: count('duplicate'),
       rejected: count('rejected'),
-      results: outcomes.map((o, index) => ({ index, ...o })),
+      results: outcomes.map((o, index) => ({ index, ...o, error: publicError(o.error) })),
     };
   }
 
@@ -116,4 +118,12 @@ export class UsageController {
   ): Promise<UsageReport> {
     return this.queries.report(id, query, { fresh: /no-cache/i.test(cacheControl ?? '') });
   }
+}
+
+/** The rejection as the API shows it (the HTTP kind a gate set stays inside). */
+function publicError(error: IngestError | undefined) {
+  if (!error) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { kind, ...shown } = error;
+  return shown;
 }

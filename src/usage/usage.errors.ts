@@ -16,6 +16,7 @@ const KIND_BY_CODE: Record<string, ErrorKind> = {
  * waiting helps, i.e. for today's total; another day's total never resets, so that is a 422.
  */
 function kindOf(error: IngestError): ErrorKind {
+  if (error.kind) return error.kind;
   if (error.code === 'USAGE_LIMIT_EXCEEDED' && error.retryAfterSeconds === undefined) {
     return 'unprocessable';
   }

@@ -1,3 +1,5 @@
+import type { ErrorKind } from '../common/errors/domain-error';
+
 /** A usage event as validated and normalised at ingest; quantity is an exact decimal string. */
 export interface UsageEvent {
   customerId: string;
@@ -31,6 +33,8 @@ export interface IngestError {
   /** For USAGE_LIMIT_EXCEEDED: when the limit resets. */
   retryAfterSeconds?: number;
   field?: string;
+  /** Set by usage gates (e.g. `payment_required` for INSUFFICIENT_CREDIT); else from the code. */
+  kind?: ErrorKind;
 }
 
 export interface IngestOutcome {

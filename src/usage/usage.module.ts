@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { CustomersModule } from '../customers/customers.module';
 import { EventsModule } from '../events';
 import { PlansModule } from '../plans/plans.module';
@@ -10,16 +11,18 @@ import { UsageReader } from './usage-reader';
 import { UsageRepository } from './usage.repository';
 import { UsageService } from './usage.service';
 import { UsageWriter } from './usage-writer';
+import { UsageGates } from './usage-gates';
 import { UsageMetrics } from './usage.metrics';
 // The module's configuration: defined on import, validated at start with every other fragment.
 import './usage.config';
 
 @Module({
-  imports: [CustomersModule, PlansModule, EventsModule],
+  imports: [DiscoveryModule, CustomersModule, PlansModule, EventsModule],
   controllers: [UsageController],
   providers: [
     UsageRepository,
     UsageWriter,
+    UsageGates,
     UsageReader,
     UsageService,
     UsageQueryService,

@@ -32,6 +32,8 @@ export interface UsageWrite {
   openPeriods: { customerId: string; period: string }[];
   /** Items written in the same transaction, e.g. the outbox entry for these events. */
   extra: TransactItem[];
+  /** The usage gates' items (see UsageGate), conditioned on what the gates read. */
+  gated: TransactItem[];
 }
 
 export type WriteFailure =
@@ -40,7 +42,9 @@ export type WriteFailure =
   | { kind: 'duplicate'; event: UsageEvent; existing?: StoredEventPayload }
   | { kind: 'limit'; day: DayIncrement }
   | { kind: 'closed'; customerId: string; period: string }
-  | { kind: 'conflict' };
+  | { kind: 'conflict' }
+  /** What a usage gate read moved since: ask the gates again. */
+  | { kind: 'gate' };
 
 const num = (value: string | number) => NumberValue.from(String(value));
 
@@ -74,6 +78,10 @@ export class UsageRepository {
         },
       });
       owners.push({ kind: 'closed', customerId, period });
+    }
+    for (const item of batch.gated) {
+      items.push(item);
+      owners.push({ kind: 'gate' });
     }
     items.push(...batch.extra);
     try {

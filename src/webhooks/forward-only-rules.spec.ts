@@ -76,6 +76,8 @@ describe('withProviderUpdate', () => {
       id: 'inv',
       status: 'open',
       total: '10.00',
+      credits: '0.00',
+      amountDue: '10.00',
       amountPaid: '0',
       paymentAttempts: 0,
       provider: { invoiceId: 'in_1', number: null, hostedUrl: null, status: 'open' },

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { Dec } from '../../common/money';
 import { type BulkheadPolicy, bulkhead } from 'cockatiel';
 import { Clock } from '../../common/time/clock';
 import { type Period, parsePeriod } from '../../common/time/period';
 import type { Customer } from '../../customers/customer.model';
 import { ChargesService, type PlanVersionSource } from '../../pricing/charges.service';
+import { InvoiceAdjusters } from '../invoice-adjusters';
 import { InvoiceFinalizer } from '../invoice-finalizer';
 import {
   type Invoice,
@@ -70,6 +72,7 @@ export class ChunkBiller {
     private readonly invoices: InvoicesRepository,
     private readonly charges: ChargesService,
     private readonly finalizer: InvoiceFinalizer,
+    private readonly adjusters: InvoiceAdjusters,
     private readonly provider: ProviderInvoicesService,
     private readonly records: InvoiceRecords,
     private readonly single: CustomerBiller,
@@ -150,20 +153,40 @@ export class ChunkBiller {
       this.invoices.nextNumbers(period.id, customers.length),
     ]);
     const at = this.clock.now().toISOString();
-    const priced: Priced[] = customers.flatMap((customer, i) => {
-      const a = amounts[i];
-      if (!a) return [];
-      const draft = draftInvoice({
-        customerId: customer.id,
-        period: period.id,
-        number: numbers[i],
-        amounts: a,
-        at,
-      });
-      return [{ customer, draft }];
-    });
-    if (this.provider.enabled) await this.billThroughProvider(priced, pass, outcomes);
-    else await this.billLocally(priced, pass, outcomes);
+    const all = await Promise.all(
+      customers.map(async (customer, i): Promise<Priced | undefined> => {
+        const a = amounts[i];
+        if (!a) return undefined;
+        const number = numbers[i];
+        const id = invoiceIdFor(customer.id, period.id);
+        const adjusted = await this.adjusters
+          .apply(a, { id, number, customerId: customer.id, period: period.id }, at, false)
+          .catch((error: unknown) => {
+            outcomes.set(customer.id, failedOutcome(error));
+            return undefined;
+          });
+        if (!adjusted) return undefined;
+        const draft = draftInvoice({
+          customerId: customer.id,
+          period: period.id,
+          number,
+          amounts: adjusted.amounts,
+          at,
+        });
+        return { customer, draft };
+      }),
+    );
+    const priced = all.filter((p): p is Priced => p !== undefined);
+    // An adjusted invoice (credits) commits the adjusters' records with its finalization, one
+    // customer at a time: the per-customer path, where a conflict is retried on its own.
+    const adjusted = priced.filter(({ draft }) => !new Dec(draft.credits).isZero());
+    const plain = priced.filter(({ draft }) => new Dec(draft.credits).isZero());
+    await Promise.all([
+      this.oneByOne(customersOf(adjusted), pass, outcomes),
+      this.provider.enabled
+        ? this.billThroughProvider(plain, pass, outcomes)
+        : this.billLocally(plain, pass, outcomes),
+    ]);
   }
 
   /**

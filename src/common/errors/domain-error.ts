@@ -4,6 +4,7 @@
  */
 export type ErrorKind =
   | 'invalid'
+  | 'payment_required'
   | 'unauthenticated'
   | 'forbidden'
   | 'not_found'

@@ -75,6 +75,10 @@ export const ERROR_CATALOGUE: Record<string, ErrorExample> = {
   UNKNOWN_CUSTOMER: { message: 'Customer acme does not exist' },
   PERIOD_CLOSED: { message: 'Period 2026-10 is invoiced and closed for acme' },
   USAGE_LIMIT_EXCEEDED: { message: 'Daily limit of 100000 units reached for 2026-11-24' },
+  INSUFFICIENT_CREDIT: {
+    message:
+      'Recording this usage would take the priced spend of open periods to 500.01 USD, past the 500.00 USD of prepaid credit available',
+  },
   EVENT_ID_CONFLICT: {
     message:
       'Event req-7f3a of customer acme was already recorded with a different quantity; use a new eventId for a different event',
@@ -102,6 +106,13 @@ export const ERROR_CATALOGUE: Record<string, ErrorExample> = {
     },
   },
   BILLING_RUN_NOT_FOUND: { message: 'No billing run for period 2026-10' },
+  // Prepaid credits.
+  CREDIT_GRANT_NOT_FOUND: { message: 'Credit grant promo-1 of customer acme not found' },
+  CREDIT_GRANT_CONFLICT: {
+    message:
+      'Credit grant promo-1 of customer acme exists with a different amount; use a new grantId for a different grant',
+    details: { grantId: 'promo-1', differs: ['amount'] },
+  },
   // Webhooks.
   INVALID_SIGNATURE: {
     message:

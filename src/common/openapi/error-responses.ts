@@ -60,6 +60,7 @@ export const ERROR_RESPONSE_SCHEMA: SchemaObject = {
 const STATUS_TEXT: Record<number, string> = {
   400: 'The request is malformed or invalid',
   401: 'No API key, or not a valid one',
+  402: 'Not enough prepaid credit',
   403: "The API key's scope does not allow this operation",
   404: 'Not found',
   409: 'Conflict with the current state',

@@ -12,12 +12,15 @@ import {
   ERROR_RESPONSE_SCHEMA_NAME,
   mergeErrorCodes,
 } from './error-responses';
+import { describedTags } from './api-tag.decorator';
 
 /** Where the document and its explorer are served (see `configureApp`). */
 export const DOCS_PATH = 'docs';
 export const DOCS_JSON_PATH = 'docs-json';
 
 const API_KEY_SCHEME = 'api-key';
+
+// The core's tags; modules describe their own with `@ApiTag` (api-tag.decorator.ts).
 
 const TAGS: [string, string][] = [
   ['customers', 'Who is billed, on which plan and in which currency'],
@@ -68,7 +71,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       API_KEY_SCHEME,
     )
     .addSecurityRequirements(API_KEY_SCHEME);
-  for (const [name, description] of TAGS) builder.addTag(name, description);
+  const core = new Set(TAGS.map(([name]) => name));
+  const tags = [...TAGS, ...describedTags().filter(([name]) => !core.has(name))];
+  for (const [name, description] of tags) builder.addTag(name, description);
   const config = builder.build();
   // package.json: UNLICENSED. There is no licence text to link to (see redocly.yaml).
   config.info.license = { name: 'Proprietary (UNLICENSED): all rights reserved' };

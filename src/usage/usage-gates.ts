@@ -1,0 +1,39 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import type { UsageEvent } from './usage.model';
+import { ADMIT_ALL, type GateDecision, UsageGate } from './usage-gate';
+
+/**
+ * Every `UsageGate` of the application (found at start-up), asked in name order: each sees
+ * only the events the ones before it admitted. With no gate, admitting costs nothing.
+ */
+@Injectable()
+export class UsageGates implements OnModuleInit {
+  private gates: UsageGate[] = [];
+
+  constructor(private readonly discovery: DiscoveryService) {}
+
+  onModuleInit(): void {
+    const found = this.discovery
+      .getProviders()
+      .map((wrapper) => wrapper.instance as unknown)
+      .filter((instance): instance is UsageGate => instance instanceof UsageGate);
+    const names = new Set(found.map((gate) => gate.name));
+    if (names.size !== found.length) throw new Error('Two usage gates share a name');
+    this.gates = [...found].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async admit(events: readonly UsageEvent[], now: Date): Promise<GateDecision> {
+    if (this.gates.length === 0 || events.length === 0) return ADMIT_ALL;
+    const refused: GateDecision['refused'] = new Map();
+    const items: GateDecision['items'] = [];
+    let admitted = events;
+    for (const gate of this.gates) {
+      const decision = await gate.admit(admitted, now);
+      for (const [event, refusal] of decision.refused) refused.set(event, refusal);
+      items.push(...decision.items);
+      admitted = admitted.filter((event) => !decision.refused.has(event));
+    }
+    return { refused, items };
+  }
+}
