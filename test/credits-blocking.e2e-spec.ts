@@ -129,6 +129,35 @@ describe('Prepaid credits: real-time blocking (e2e)', () => {
     await single(a, 'blk-allow', 50, 'a1').expect(201);
   });
 
+  it('shares full transactions with other customers under load, failing no event', async () => {
+    for (let i = 0; i < 6; i++) await blockedCustomer(`blk-load-${i}`, '100000.00');
+    await a.http
+      .post('/v1/customers')
+      .set(a.auth())
+      .send({ id: 'blk-neighbour', email: 'n@example.test', name: 'n', planId: 'prepaid' })
+      .expect(201);
+    // Many customers' events share a transaction; each blocked one adds the gate's items to it.
+    const batch = (customerId: string, tag: string) =>
+      a.http
+        .post('/v1/usage/batch')
+        .set(a.auth('ingest'))
+        .send({
+          events: Array.from({ length: 100 }, (_, i) => ({
+            customerId,
+            endpoint: `/api/${i % 4}`,
+            eventId: `${tag}-${i}`,
+            timestamp: `2026-03-0${1 + (i % 9)}T10:00:00Z`,
+          })),
+        })
+        .expect(200);
+    const results = await Promise.all(
+      Array.from({ length: 24 }, (_, r) =>
+        batch(r % 4 === 0 ? 'blk-neighbour' : `blk-load-${r % 6}`, `load-${r}`),
+      ),
+    );
+    for (const res of results) expect(res.body).toMatchObject({ accepted: 100, rejected: 0 });
+  });
+
   it('never overshoots under concurrent requests on two instances', async () => {
     // Seeded: the same mixes of singles and batches on every run.
     const runs = fc.sample(

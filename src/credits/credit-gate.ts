@@ -72,7 +72,7 @@ export class CreditGate extends UsageGate {
     );
     return {
       refused: new Map(decisions.flatMap((d) => [...d.refused])),
-      items: decisions.flatMap((d) => d.items),
+      items: new Map(decisions.flatMap((d) => [...d.items])),
     };
   }
 
@@ -118,13 +118,18 @@ export class CreditGate extends UsageGate {
       totals.set(event.period, total);
       spend = next;
     }
-    if (refused.size === events.length) return { refused, items: [] };
+    if (refused.size === events.length) return { refused, items: new Map() };
     return {
       refused,
-      items: [
-        this.spend.bump(customerId, revision),
-        this.spend.balanceUnchanged(customerId, state.balance?.seq),
-      ],
+      items: new Map([
+        [
+          customerId,
+          [
+            this.spend.bump(customerId, revision),
+            this.spend.balanceUnchanged(customerId, state.balance?.seq),
+          ],
+        ],
+      ]),
     };
   }
 

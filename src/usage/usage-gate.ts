@@ -26,10 +26,13 @@ export abstract class UsageGate {
 export interface GateDecision {
   /** Events refused, with the error their caller gets (`kind` sets the HTTP status). */
   refused: Map<UsageEvent, GateRefusal>;
-  /** Written with the admitted events, in their transaction. */
-  items: TransactItem[];
+  /**
+   * Written with the admitted events, in their transaction, by customer (the writer leaves a
+   * customer's events for a later transaction, with its items, when a transaction is full).
+   */
+  items: Map<string, TransactItem[]>;
 }
 
 export type GateRefusal = IngestError & { kind: ErrorKind };
 
-export const ADMIT_ALL: GateDecision = { refused: new Map(), items: [] };
+export const ADMIT_ALL: GateDecision = { refused: new Map(), items: new Map() };

@@ -26,12 +26,14 @@ export class UsageGates implements OnModuleInit {
   async admit(events: readonly UsageEvent[], now: Date): Promise<GateDecision> {
     if (this.gates.length === 0 || events.length === 0) return ADMIT_ALL;
     const refused: GateDecision['refused'] = new Map();
-    const items: GateDecision['items'] = [];
+    const items: GateDecision['items'] = new Map();
     let admitted = events;
     for (const gate of this.gates) {
       const decision = await gate.admit(admitted, now);
       for (const [event, refusal] of decision.refused) refused.set(event, refusal);
-      items.push(...decision.items);
+      for (const [customerId, list] of decision.items) {
+        items.set(customerId, [...(items.get(customerId) ?? []), ...list]);
+      }
       admitted = admitted.filter((event) => !decision.refused.has(event));
     }
     return { refused, items };

@@ -30,6 +30,9 @@ const MAX_IN_FLIGHT = 2;
 const MAX_CONFLICT_RETRIES = 5;
 /** A gate's state moved under a transaction (usage of the same customer elsewhere): ask again. */
 const MAX_GATE_RETRIES = 50;
+/** How long a customer counts as gated after a gate last added items for it. */
+const GATED_MEMORY_MS = 60_000;
+const MAX_GATED_REMEMBERED = 10_000;
 
 export type ExtraItems = (events: UsageEvent[]) => UsageWrite['extra'];
 
@@ -48,6 +51,13 @@ export class UsageWriter {
   /** customer + eventId of events in transactions under way: a later copy waits for them. */
   private readonly inFlightKeys = new Set<string>();
   private scheduled = false;
+  /** How many transactions under way hold events of each customer. */
+  private readonly customersInFlight = new Map<string, number>();
+  /**
+   * Customers a gate recently added items for (when last seen): their events are not split
+   * across concurrent transactions, which would only race each other on the gate's state.
+   */
+  private readonly gatedCustomers = new Map<string, number>();
   private extraItems: ExtraItems = () => [];
   private readonly onAccepted: ((events: UsageEvent[]) => void | Promise<void>)[] = [];
 
@@ -86,10 +96,17 @@ export class UsageWriter {
         // Everything queued waits for an earlier copy still in flight; its completion reschedules.
         if (chunk.length === 0) break;
         this.inFlight++;
+        const customers = [...new Set(chunk.map((p) => p.event.customerId))];
+        for (const c of customers) this.customersInFlight.set(c, this.inFlightCount(c) + 1);
         void this.commit(chunk)
           .catch((error: unknown) => this.fail(chunk, error))
           .finally(() => {
             for (const p of chunk) this.inFlightKeys.delete(eventKey(p.event));
+            for (const c of customers) {
+              const left = this.inFlightCount(c) - 1;
+              if (left > 0) this.customersInFlight.set(c, left);
+              else this.customersInFlight.delete(c);
+            }
             this.inFlight--;
             if (this.queue.length > 0) this.schedule();
           });
@@ -117,7 +134,12 @@ export class UsageWriter {
         ? `${p.event.customerId}\u0000${p.event.period}`
         : undefined;
       const cost = 1 + (days.has(dayKey) ? 0 : 1) + (periodKey && !periods.has(periodKey) ? 1 : 0);
-      if (keys.has(key) || this.inFlightKeys.has(key) || items + cost > MAX_TRANSACTION_ITEMS) {
+      if (
+        keys.has(key) ||
+        this.inFlightKeys.has(key) ||
+        items + cost > MAX_TRANSACTION_ITEMS ||
+        this.waitsForGatedTransaction(p.event.customerId, now)
+      ) {
         i++;
         continue;
       }
@@ -130,6 +152,29 @@ export class UsageWriter {
       this.queue.splice(i, 1);
     }
     return chunk;
+  }
+
+  private inFlightCount(customerId: string): number {
+    return this.customersInFlight.get(customerId) ?? 0;
+  }
+
+  /** A gated customer's events wait while a transaction under way holds some of its events. */
+  private waitsForGatedTransaction(customerId: string, now: number): boolean {
+    const seen = this.gatedCustomers.get(customerId);
+    if (seen === undefined) return false;
+    if (now - seen > GATED_MEMORY_MS) {
+      this.gatedCustomers.delete(customerId);
+      return false;
+    }
+    return this.inFlightCount(customerId) > 0;
+  }
+
+  private rememberGated(customerIds: Iterable<string>, now: number): void {
+    for (const customerId of customerIds) this.gatedCustomers.set(customerId, now);
+    if (this.gatedCustomers.size <= MAX_GATED_REMEMBERED) return;
+    for (const [customerId, seen] of this.gatedCustomers) {
+      if (now - seen > GATED_MEMORY_MS) this.gatedCustomers.delete(customerId);
+    }
   }
 
   private async commit(chunk: Pending[]): Promise<void> {
@@ -145,6 +190,8 @@ export class UsageWriter {
     let refused = new Map<Pending, IngestError>();
     let conflicts = 0;
     let gateRetries = 0;
+    /** Events left for a transaction of their own because the gates' items filled this one. */
+    let later: Pending[] = [];
     for (;;) {
       const candidates = pending.filter((p) => !overLimit.has(p));
       const now = this.clock.now();
@@ -159,10 +206,21 @@ export class UsageWriter {
         }),
       );
       const writing = candidates.filter((p) => !refused.has(p));
+      if (transactionItems(writing, decision.items, now.getTime()) > MAX_TRANSACTION_ITEMS) {
+        // The newest events wait for the next transaction (with any decision about them).
+        const keep = Math.max(1, Math.floor(pending.length / 2));
+        later = [...pending.slice(keep), ...later];
+        pending = pending.slice(0, keep);
+        for (const p of later) overLimit.delete(p);
+        continue;
+      }
+      this.rememberGated(decision.items.keys(), now.getTime());
       if (writing.length > 0) {
         const batch = buildWrite(writing, now.getTime());
         batch.extra = this.extraItems(batch.events);
-        batch.gated = decision.items;
+        batch.gated = [...new Set(writing.map((p) => p.event.customerId))].flatMap(
+          (customerId) => decision.items.get(customerId) ?? [],
+        );
         const failures = await this.usage.write(batch, now.toISOString());
         if (failures.some((f) => f.kind === 'conflict')) {
           if (++conflicts > MAX_CONFLICT_RETRIES) throw new Error('usage write kept conflicting');
@@ -194,6 +252,7 @@ export class UsageWriter {
         p.resolve({ eventId: p.event.eventId, status: 'rejected', error });
       }
       await this.settleRefused(refused);
+      if (later.length > 0) await this.commit(later);
       return;
     }
   }
@@ -369,6 +428,24 @@ function sameDecimal(a: string, b: string): boolean {
   } catch {
     return a === b;
   }
+}
+
+/** How many items a transaction of `writing` holds, the gates' included (not the outbox). */
+function transactionItems(
+  writing: readonly Pending[],
+  gated: ReadonlyMap<string, readonly unknown[]>,
+  now: number,
+): number {
+  const customers = new Set(writing.map((p) => p.event.customerId));
+  const days = new Set(writing.map((p) => dayKey(p.event)));
+  const periods = new Set(
+    writing
+      .filter((p) => needsOpenPeriodCheck(p.event, now))
+      .map((p) => `${p.event.customerId}\u0000${p.event.period}`),
+  );
+  let items = writing.length + days.size + periods.size;
+  for (const customerId of customers) items += gated.get(customerId)?.length ?? 0;
+  return items;
 }
 
 /** Builds the transaction's content: events, merged day totals, and open-period checks. */
