@@ -148,24 +148,27 @@ export async function benchUsage(app: BenchApp): Promise<Row[]> {
     failures: single.non2xx + single.errors,
   });
 
-  const batch = await runHttpLoad({
-    label: 'batch ingest',
-    url: `${app.baseUrl}/v1/usage/batch`,
-    method: 'POST',
-    connections: CONCURRENCY,
-    durationSec: SECONDS,
-    itemsPerRequest: 100,
-    body: () => {
-      const customerId = customers[n++ % customers.length];
-      return {
-        events: Array.from({ length: 100 }, (_, i) => ({
-          customerId,
-          endpoint: `/api/${i % 4}`,
-          eventId: randomUUID(),
-        })),
-      };
-    },
-  });
+  /** 100-event batches for `ids` in turn, 16 connections. */
+  const batchLoad = (label: string, ids: string[]) =>
+    runHttpLoad({
+      label,
+      url: `${app.baseUrl}/v1/usage/batch`,
+      method: 'POST',
+      connections: CONCURRENCY,
+      durationSec: SECONDS,
+      itemsPerRequest: 100,
+      body: () => {
+        const customerId = ids[n++ % ids.length];
+        return {
+          events: Array.from({ length: 100 }, (_, i) => ({
+            customerId,
+            endpoint: `/api/${i % 4}`,
+            eventId: randomUUID(),
+          })),
+        };
+      },
+    });
+  const batch = await batchLoad('batch ingest', customers);
   rows.push({
     name: 'POST /v1/usage/batch (100 events)',
     rate: batch.itemsPerSec,
@@ -194,24 +197,7 @@ export async function benchUsage(app: BenchApp): Promise<Row[]> {
     });
     if (policy.status !== 200) throw new Error(`policy ${id}: ${policy.status}`);
   }
-  const blocked = await runHttpLoad({
-    label: 'batch ingest, credit blocking',
-    url: `${app.baseUrl}/v1/usage/batch`,
-    method: 'POST',
-    connections: CONCURRENCY,
-    durationSec: SECONDS,
-    itemsPerRequest: 100,
-    body: () => {
-      const customerId = blockedCustomers[n++ % blockedCustomers.length];
-      return {
-        events: Array.from({ length: 100 }, (_, i) => ({
-          customerId,
-          endpoint: `/api/${i % 4}`,
-          eventId: randomUUID(),
-        })),
-      };
-    },
-  });
+  const blocked = await batchLoad('batch ingest, credit blocking', blockedCustomers);
   rows.push({
     name: 'POST /v1/usage/batch (100 events), credit blocking on',
     rate: blocked.itemsPerSec,

@@ -1,5 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { providersOf } from '../common/discovery/providers-of';
 import { Dec, ZERO, formatMoney, sumDecimals } from '../common/money';
 import type { TransactItem } from '../database/transact-item';
 import { InvoiceAdjuster } from './invoice-adjuster';
@@ -27,18 +28,7 @@ export class InvoiceAdjusters implements OnModuleInit {
   constructor(private readonly discovery: DiscoveryService) {}
 
   onModuleInit(): void {
-    const found = this.discovery
-      .getProviders()
-      .map((wrapper) => wrapper.instance as unknown)
-      .filter((instance): instance is InvoiceAdjuster => instance instanceof InvoiceAdjuster);
-    const names = new Set<string>();
-    for (const adjuster of found) {
-      if (names.has(adjuster.name)) {
-        throw new Error(`Two invoice adjusters are named "${adjuster.name}"`);
-      }
-      names.add(adjuster.name);
-    }
-    this.adjusters = [...found].sort((a, b) => a.name.localeCompare(b.name));
+    this.adjusters = providersOf(this.discovery, InvoiceAdjuster, 'invoice adjusters');
   }
 
   /**

@@ -24,6 +24,7 @@ import {
   LEDGER_ENTRY_TYPES,
   type LedgerEntry,
   grantStatus,
+  grantSummary,
 } from './credit.model';
 
 const DATE_DESCRIPTION = 'YYYY-MM-DD (midnight UTC) or an ISO-8601 date-time with a time zone';
@@ -146,21 +147,11 @@ export class CreditGrantResponse {
 
   static from(grant: CreditGrant, now: Date): CreditGrantResponse {
     return Object.assign(new CreditGrantResponse(), {
-      grantId: grant.grantId,
-      customerId: grant.customerId,
-      kind: grant.kind,
-      currency: grant.currency,
-      amount: grant.amount,
-      remaining: grant.remaining,
+      ...grantSummary(grant),
       status: grantStatus(grant, now),
-      priority: grant.priority,
-      effectiveAt: grant.effectiveAt,
-      expiresAt: grant.expiresAt,
       createdAt: grant.createdAt,
       description: grant.description,
       metadata: grant.metadata,
-      voidedAt: grant.voidedAt ?? null,
-      writtenOffAt: grant.writtenOffAt ?? null,
     });
   }
 }

@@ -1,28 +1,34 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type CancellationReason, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { TransactItem } from './transact-item';
+
+/** Runs the transaction; false when `lost(reasons)` says the caller lost a race, else throws. */
+async function transactUnless(
+  doc: DynamoDBDocumentClient,
+  items: TransactItem[],
+  lost: (reasons: CancellationReason[]) => boolean,
+): Promise<boolean> {
+  try {
+    await doc.send(new TransactWriteCommand({ TransactItems: items }));
+    return true;
+  } catch (error) {
+    if (error instanceof TransactionCanceledException && lost(error.CancellationReasons ?? [])) {
+      return false;
+    }
+    throw error;
+  }
+}
 
 /**
  * Writes `items` in one transaction whose first item carries the caller's condition ("does not
  * exist yet", "revision unchanged"). False when exactly that condition failed, so callers can
  * answer "already exists" or "changed concurrently"; any other failure is thrown.
  */
-export async function transactIfFirstHolds(
+export function transactIfFirstHolds(
   doc: DynamoDBDocumentClient,
   items: TransactItem[],
 ): Promise<boolean> {
-  try {
-    await doc.send(new TransactWriteCommand({ TransactItems: items }));
-    return true;
-  } catch (error) {
-    if (
-      error instanceof TransactionCanceledException &&
-      error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
-    ) {
-      return false;
-    }
-    throw error;
-  }
+  return transactUnless(doc, items, (reasons) => reasons[0]?.Code === 'ConditionalCheckFailed');
 }
 
 /**
@@ -31,23 +37,13 @@ export async function transactIfFirstHolds(
  * transaction was writing the same item, so the caller reads again and retries. Any other
  * failure is thrown.
  */
-export async function transactIfConditionsHold(
+export function transactIfConditionsHold(
   doc: DynamoDBDocumentClient,
   items: TransactItem[],
 ): Promise<boolean> {
-  try {
-    await doc.send(new TransactWriteCommand({ TransactItems: items }));
-    return true;
-  } catch (error) {
-    if (
-      error instanceof TransactionCanceledException &&
-      error.CancellationReasons?.some(
-        (reason) =>
-          reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
-      )
-    ) {
-      return false;
-    }
-    throw error;
-  }
+  return transactUnless(doc, items, (reasons) =>
+    reasons.some(
+      (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
+    ),
+  );
 }

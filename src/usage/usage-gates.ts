@@ -1,5 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { providersOf } from '../common/discovery/providers-of';
 import type { UsageEvent } from './usage.model';
 import { ADMIT_ALL, type GateDecision, UsageGate } from './usage-gate';
 
@@ -14,13 +15,7 @@ export class UsageGates implements OnModuleInit {
   constructor(private readonly discovery: DiscoveryService) {}
 
   onModuleInit(): void {
-    const found = this.discovery
-      .getProviders()
-      .map((wrapper) => wrapper.instance as unknown)
-      .filter((instance): instance is UsageGate => instance instanceof UsageGate);
-    const names = new Set(found.map((gate) => gate.name));
-    if (names.size !== found.length) throw new Error('Two usage gates share a name');
-    this.gates = [...found].sort((a, b) => a.name.localeCompare(b.name));
+    this.gates = providersOf(this.discovery, UsageGate, 'usage gates');
   }
 
   async admit(events: readonly UsageEvent[], now: Date): Promise<GateDecision> {

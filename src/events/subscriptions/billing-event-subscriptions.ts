@@ -19,6 +19,7 @@ import { OutboxRepository } from '../outbox.repository';
 import { QueueRelay, type QueueDestination, errorText } from '../queue-relay';
 import { BillingEventSubscriber } from './billing-event-subscriber';
 import { SubscriptionMetrics } from './subscription.metrics';
+import { providersOf } from '../../common/discovery/providers-of';
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -109,20 +110,17 @@ export class BillingEventSubscriptions
   ) {}
 
   onModuleInit(): void {
-    const subscribers = this.discovery
-      .getProviders()
-      .map((wrapper) => wrapper.instance as unknown)
-      .filter((instance): instance is BillingEventSubscriber<BillingEventType> => {
-        return instance instanceof BillingEventSubscriber;
-      });
-    const names = new Set<string>();
+    const subscribers: BillingEventSubscriber<BillingEventType>[] = providersOf(
+      this.discovery,
+      BillingEventSubscriber,
+      'billing event subscribers',
+    );
     for (const subscriber of subscribers) {
-      if (!NAME.test(subscriber.name) || names.has(subscriber.name)) {
+      if (!NAME.test(subscriber.name)) {
         throw new Error(
-          `Billing event subscriber name "${subscriber.name}" must be unique and match ${String(NAME)}`,
+          `Billing event subscriber name "${subscriber.name}" must match ${String(NAME)}`,
         );
       }
-      names.add(subscriber.name);
     }
     const instanceId = `${hostname()}#${process.pid}#${randomUUID().slice(0, 8)}`;
     this.relays = subscribers.map(
