@@ -6,8 +6,10 @@ import { ResilienceModule } from './common/resilience';
 import { CommonModule } from './common/common.module';
 import { AppLoggerModule } from './common/logging';
 import type { AppConfig } from './config/configuration';
+import { CreditNotesModule } from './credit-notes/credit-notes.module';
 import { CreditsModule } from './credits/credits.module';
 import { CustomersModule } from './customers/customers.module';
+import { AdjustmentsModule } from './adjustments/adjustments.module';
 import { AuditModule } from './audit/audit.module';
 import { BillingModule } from './billing/billing.module';
 import { DatabaseModule } from './database/database.module';
@@ -61,6 +63,8 @@ export class AppModule {
         WebhooksModule,
         NotificationsModule,
         CreditsModule,
+        CreditNotesModule,
+        AdjustmentsModule,
       ],
     };
   }

@@ -41,6 +41,9 @@ const EXPECTED: Record<string, Access> = {
   'POST /v1/usage': 'ingest',
   'POST /v1/usage/batch': 'ingest',
   'GET /v1/customers/{id}/usage': 'read',
+  'GET /v1/customers/{id}/usage/{eventId}': 'read',
+  'POST /v1/customers/{id}/usage/{eventId}/void': 'admin',
+  'POST /v1/customers/{id}/usage/{eventId}/amend': 'admin',
 
   'POST /v1/pricing/quote': 'read',
   'GET /v1/customers/{id}/charges': 'read',
@@ -64,6 +67,13 @@ const EXPECTED: Record<string, Access> = {
   'POST /v1/customers/{id}/credit-grants/{grantId}/void': 'admin',
   'GET /v1/customers/{id}/credit-balance': 'read',
   'GET /v1/customers/{id}/credit-ledger': 'read',
+
+  'POST /v1/invoices/{id}/credit-notes': 'admin',
+  'POST /v1/invoices/{id}/credit-notes/preview': 'admin',
+  'GET /v1/invoices/{id}/credit-notes': 'read',
+  'GET /v1/customers/{id}/credit-notes': 'read',
+  'GET /v1/credit-notes/{id}': 'read',
+  'POST /v1/credit-notes/{id}/void': 'admin',
 };
 
 /** Routes that are deliberately not in the OpenAPI document: none (docs and metrics are too). */

@@ -208,7 +208,7 @@ describe('Reports (e2e)', () => {
 
     it('totals invoices by status with amounts paid and outstanding, one row per customer', async () => {
       const res = await billing({ period: '2026-03' }).expect(200);
-      const zero = { total: '0.00', amountPaid: '0.00', outstanding: '0.00' };
+      const zero = { total: '0.00', amountPaid: '0.00', outstanding: '0.00', credited: '0.00' };
       expect(res.body).toMatchObject({
         period: '2026-03',
         customers: 6,
@@ -221,10 +221,23 @@ describe('Reports (e2e)', () => {
           total: '15.03',
           amountPaid: '10.03',
           outstanding: '5.00',
+          credited: '0.00',
           byStatus: {
             draft: { invoices: 1, ...zero },
-            open: { invoices: 1, total: '5.00', amountPaid: '0.00', outstanding: '5.00' },
-            paid: { invoices: 2, total: '10.03', amountPaid: '10.03', outstanding: '0.00' },
+            open: {
+              invoices: 1,
+              total: '5.00',
+              amountPaid: '0.00',
+              outstanding: '5.00',
+              credited: '0.00',
+            },
+            paid: {
+              invoices: 2,
+              total: '10.03',
+              amountPaid: '10.03',
+              outstanding: '0.00',
+              credited: '0.00',
+            },
             void: { invoices: 1, ...zero },
             uncollectible: { invoices: 0, ...zero },
           },
@@ -263,13 +276,14 @@ describe('Reports (e2e)', () => {
         'total',
         'amount_paid',
         'outstanding',
+        'credited',
       ]);
       const json = (await billing({ period: '2026-03' })).body.rows as Record<
         string,
         string | null
       >[];
       const keys = ['customerId', 'customerName', 'customerStatus', 'currency', 'invoiceId'];
-      const more = ['invoiceNumber', 'status', 'total', 'amountPaid', 'outstanding'];
+      const more = ['invoiceNumber', 'status', 'total', 'amountPaid', 'outstanding', 'credited'];
       expect(records).toEqual(json.map((r) => [...keys, ...more].map((k) => String(r[k] ?? ''))));
       expect(records.find((r) => r[0] === 'r-crlf')?.[1]).toBe(NAMES['r-crlf']);
     });

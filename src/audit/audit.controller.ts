@@ -25,6 +25,8 @@ const ENTITY_TYPES = [
   'webhook',
   'billing_run',
   'credit_grant',
+  'credit_note',
+  'usage_event',
 ];
 
 export class AuditQueryDto {
@@ -35,11 +37,12 @@ export class AuditQueryDto {
 
   @ApiPropertyOptional({
     example: 'acme',
-    description: 'Needs entityType; a credit grant is `<customerId>:<grantId>`',
+    description:
+      'Needs entityType; a credit grant is `<customerId>:<grantId>`, a usage event `<customerId>:<eventId>`',
   })
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9_.:-]{1,129}$/)
+  @Matches(/^[\x21-\x7e]{1,193}$/)
   entityId?: string;
 
   @ApiPropertyOptional({

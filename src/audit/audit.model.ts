@@ -1,7 +1,15 @@
 import type { Actor } from '../common/request-context';
 
 export type AuditEntityType =
-  'customer' | 'plan' | 'invoice' | 'payment' | 'webhook' | 'billing_run' | 'credit_grant';
+  | 'customer'
+  | 'plan'
+  | 'invoice'
+  | 'payment'
+  | 'webhook'
+  | 'billing_run'
+  | 'credit_grant'
+  | 'credit_note'
+  | 'usage_event';
 
 /** What a service reports; who, when and the request id are filled in by AuditService. */
 export interface AuditChange {

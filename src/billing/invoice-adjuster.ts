@@ -7,8 +7,8 @@ import type { InvoiceLine } from './invoice.model';
  * is listed among its module's providers; billing finds every one at start-up.
  *
  * Every time an invoice's amounts are built (a new draft, refresh, finalize, billing runs) each
- * adjuster in turn is asked what it does to the invoice (`adjust`), seeing what is still due
- * after the adjusters before it. Drafts only show the lines (a preview: nothing is written).
+ * adjuster in turn, in name order, is asked what it does to the invoice (`adjust`), seeing the
+ * lines and what is still due after the adjusters before it. Drafts only show the lines (a preview: nothing is written).
  * When the invoice is finalized, the adjustment's `items` go into the same transaction that
  * finalizes it, so the adjuster's own records (a credit ledger, say) change exactly when the
  * invoice does. Those items must be conditional on the state `adjust` read: if that state moved
@@ -28,9 +28,9 @@ export interface InvoiceAdjustmentContext {
   /** `YYYY-MM` */
   period: string;
   currency: string;
-  /** The priced lines (usage, base fees, minimum top-up), before any adjustment. */
+  /** The priced lines (usage, base fees, minimum top-up), then the earlier adjusters' lines. */
   lines: readonly InvoiceLine[];
-  /** Decimal string: the sum of `lines`. */
+  /** Decimal string: the priced lines and adjustment lines so far (credits not deducted). */
   total: string;
   /** Decimal string: what is still due after the adjusters before this one (≥ 0). */
   amountDue: string;
@@ -40,12 +40,15 @@ export interface InvoiceAdjustmentContext {
   finalizing: boolean;
 }
 
-/** A line an adjuster adds; `amount` is negative (it reduces what is due). */
+/**
+ * A line an adjuster adds: a `credit` (negative: it pays part of what is due) or an
+ * `adjustment` (positive: a charge the priced lines do not hold, e.g. late usage of a past
+ * period; it adds to the total).
+ */
 export interface InvoiceAdjustmentLine {
-  /** Line kind, e.g. `credit`. */
-  kind: Extract<InvoiceLine['kind'], 'credit'>;
+  kind: Extract<InvoiceLine['kind'], 'credit' | 'adjustment'>;
   description: string;
-  /** Decimal string in major units, negative, rounded to the currency's minor unit. */
+  /** Decimal string in major units, rounded to the currency's minor unit; sign as above. */
   amount: string;
   /** What the line refers to in the adjuster's own records (e.g. a credit grant's id). */
   reference?: string;

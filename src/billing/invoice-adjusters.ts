@@ -1,10 +1,13 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { providersOf } from '../common/discovery/providers-of';
-import { Dec, ZERO, formatMoney, sumDecimals } from '../common/money';
+import { Dec, ZERO, formatMoney } from '../common/money';
 import type { TransactItem } from '../database/transact-item';
 import { InvoiceAdjuster } from './invoice-adjuster';
 import type { Invoice, InvoiceAmounts, InvoiceLine } from './invoice.model';
+
+/** Lines adjusters add; everything else is priced. */
+const ADJUSTER_KINDS = new Set<InvoiceLine['kind']>(['credit', 'adjustment']);
 
 /** The invoice an adjustment is for. */
 export type AdjustedInvoice = Pick<Invoice, 'id' | 'number' | 'customerId' | 'period'>;
@@ -17,9 +20,9 @@ export interface Adjusted {
 
 /**
  * Every `InvoiceAdjuster` of the application (found at start-up), applied in name order to an
- * invoice's priced amounts: each sees what is still due after the ones before it, and its lines
- * follow the priced lines. `total` stays the priced total; `credits` is what the adjusters took
- * off and `amountDue` what is left.
+ * invoice's priced amounts: each sees the lines and what is due after the ones before it, and
+ * its lines follow them. `adjustment` lines (late usage of a past period) add to `total`;
+ * `credits` is what `credit` lines took off, and `amountDue` = total − credits.
  */
 @Injectable()
 export class InvoiceAdjusters implements OnModuleInit {
@@ -42,29 +45,41 @@ export class InvoiceAdjusters implements OnModuleInit {
     finalizing: boolean,
   ): Promise<Adjusted> {
     const { currency } = priced;
-    const base = priced.lines.filter((line) => line.kind !== 'credit');
+    const base = priced.lines.filter((line) => !ADJUSTER_KINDS.has(line.kind));
+    const pricedTotal = new Dec(priced.total);
     const lines: InvoiceLine[] = [...base];
     const items: TransactItem[] = [];
-    let due = new Dec(priced.total);
+    let total = pricedTotal;
+    let credits = ZERO;
     for (const adjuster of this.adjusters) {
-      if (due.lessThanOrEqualTo(0)) break;
+      const due = total.minus(credits);
       const adjustment = await adjuster.adjust({
         invoiceId: invoice.id,
         number: invoice.number,
         customerId: invoice.customerId,
         period: invoice.period,
         currency,
-        lines: base,
-        total: priced.total,
+        lines: [...lines],
+        total: formatMoney(total, currency),
         amountDue: formatMoney(due, currency),
         at,
         finalizing,
       });
-      const taken = sumDecimals(adjustment.lines.map((line) => new Dec(line.amount).negated()));
-      if (adjustment.lines.some((line) => !new Dec(line.amount).isNegative()) || taken.gt(due)) {
-        throw new Error(
-          `Invoice adjuster "${adjuster.name}" must only take off (negative lines), at most what is due`,
-        );
+      let added = ZERO;
+      let taken = ZERO;
+      for (const line of adjustment.lines) {
+        const amount = new Dec(line.amount);
+        const valid = line.kind === 'credit' ? amount.isNegative() : amount.isPositive();
+        if (!valid || amount.isZero()) {
+          throw new Error(
+            `Invoice adjuster "${adjuster.name}": credit lines must be negative, adjustment lines positive`,
+          );
+        }
+        if (line.kind === 'credit') taken = taken.plus(amount.negated());
+        else added = added.plus(amount);
+      }
+      if (taken.gt(due.plus(added))) {
+        throw new Error(`Invoice adjuster "${adjuster.name}" took more than is due`);
       }
       adjustment.lines.forEach((line, i) =>
         lines.push({
@@ -75,16 +90,17 @@ export class InvoiceAdjusters implements OnModuleInit {
           ...(line.reference ? { reference: line.reference } : {}),
         }),
       );
-      due = due.minus(taken);
+      total = total.plus(added);
+      credits = credits.plus(taken);
       if (finalizing) items.push(...adjustment.items);
     }
-    const credits = new Dec(priced.total).minus(due);
     return {
       amounts: {
         ...priced,
         lines,
-        credits: formatMoney(credits.isZero() ? ZERO : credits, currency),
-        amountDue: formatMoney(due, currency),
+        total: formatMoney(total, currency),
+        credits: formatMoney(credits, currency),
+        amountDue: formatMoney(total.minus(credits), currency),
       },
       items,
     };

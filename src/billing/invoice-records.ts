@@ -21,17 +21,28 @@ export function invoiceSummary(invoice: Invoice) {
     total: invoice.total,
     credits: invoice.credits,
     amountDue: invoice.amountDue,
+    creditedTotal: invoice.creditedTotal,
     amountPaid: invoice.amountPaid,
-    lines: invoice.lines.map((l) => ({ id: l.id, kind: l.kind, amount: l.amount })),
+    lines: invoice.lines.map((l) => ({
+      id: l.id,
+      kind: l.kind,
+      amount: l.amount,
+      ...(l.credited ? { credited: l.credited } : {}),
+    })),
     provider: invoice.provider,
   };
 }
 
 /**
  * The audit change from `before` (undefined: the invoice is new) to `after`: `invoice.create`,
- * `invoice.<new status>`, or `invoice.refresh` when only the amounts moved.
+ * `invoice.<new status>`, or `invoice.refresh` when only the amounts moved, unless the change
+ * names its own `operation` (`invoice.credit`).
  */
-export function invoiceAuditChange(before: Invoice | undefined, after: Invoice): AuditChange {
+export function invoiceAuditChange(
+  before: Invoice | undefined,
+  after: Invoice,
+  operation?: string,
+): AuditChange {
   if (!before) {
     return {
       operation: 'invoice.create',
@@ -41,7 +52,8 @@ export function invoiceAuditChange(before: Invoice | undefined, after: Invoice):
     };
   }
   return {
-    operation: after.status === before.status ? 'invoice.refresh' : `invoice.${after.status}`,
+    operation:
+      operation ?? (after.status === before.status ? 'invoice.refresh' : `invoice.${after.status}`),
     entityType: 'invoice',
     entityId: after.id,
     before: invoiceSummary(before),
@@ -75,6 +87,8 @@ export function invoiceEvent(
 export interface InvoiceAudit {
   before?: Invoice;
   after: Invoice;
+  /** The audit operation, when the status change does not name it (`invoice.credit`). */
+  operation?: string;
 }
 
 /** An invoice event, with the state of the invoice it reports. */
@@ -99,7 +113,9 @@ export class InvoiceRecords {
   itemsFor(audits: readonly InvoiceAudit[], events: readonly InvoiceEventOf[]): TransactItem[] {
     return [
       ...this.outboxItems(events.map((e) => invoiceEvent(this.outbox, e.invoice, e.type))),
-      ...this.audit.entries(...audits.map((a) => invoiceAuditChange(a.before, a.after))),
+      ...this.audit.entries(
+        ...audits.map((a) => invoiceAuditChange(a.before, a.after, a.operation)),
+      ),
     ];
   }
 

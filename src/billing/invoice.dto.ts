@@ -30,7 +30,7 @@ export class InvoiceTierDto {
 export class InvoiceLineDto {
   @ApiProperty({ example: 'L1', description: 'Stable within the invoice' }) id: string;
   @ApiProperty({
-    enum: ['usage', 'base_fee', 'minimum', 'credit'],
+    enum: ['usage', 'base_fee', 'minimum', 'credit', 'adjustment'],
     example: 'usage',
     description: '`credit` lines (prepaid credits) are negative and follow the priced lines',
   })
@@ -51,6 +51,11 @@ export class InvoiceLineDto {
     description: 'Credit lines: the credit grant',
   })
   reference?: string;
+  @ApiPropertyOptional({
+    example: '1.50',
+    description: 'What issued credit notes credited on this line (absent while none did)',
+  })
+  credited?: string;
 }
 
 export class ProviderInvoiceDto {
@@ -81,8 +86,17 @@ export class InvoiceResponse {
   total: string;
   @ApiProperty({ example: '0.00', description: 'What credit lines take off the total' })
   credits: string;
-  @ApiProperty({ example: '5.00', description: 'total − credits: what the customer pays' })
+  @ApiProperty({
+    example: '5.00',
+    description:
+      'total − credits − what credit notes took off while the invoice was still owed: what the customer pays',
+  })
   amountDue: string;
+  @ApiProperty({
+    example: '0.00',
+    description: 'What issued (not void) credit notes credited, whatever the status (≤ total)',
+  })
+  creditedTotal: string;
   @ApiProperty({ example: '0.00' }) amountPaid: string;
   @ApiProperty({ example: 0 }) paymentAttempts: number;
   @ApiProperty({

@@ -43,3 +43,86 @@ export class InvoiceWriteConflict extends DomainError {
     );
   }
 }
+
+/** Credit notes are for finalized invoices that are still owed or were paid; a draft is edited. */
+export class InvoiceNotCreditable extends DomainError {
+  constructor(invoiceId: string, status: InvoiceStatus) {
+    super(
+      'INVOICE_NOT_CREDITABLE',
+      'conflict',
+      status === 'draft'
+        ? `Invoice ${invoiceId} is a draft; refresh or edit it instead of crediting it`
+        : `Invoice ${invoiceId} is ${status}; only open, paid or uncollectible invoices can be credited`,
+      { status },
+    );
+  }
+}
+
+/** A credit line names no creditable line of the invoice (credit lines cannot be credited). */
+export class UnknownInvoiceLine extends DomainError {
+  constructor(invoiceId: string, lineId: string) {
+    super(
+      'UNKNOWN_INVOICE_LINE',
+      'unprocessable',
+      `Invoice ${invoiceId} has no creditable line ${lineId}`,
+      { lineId },
+    );
+  }
+}
+
+/** What credit notes take off one line never exceeds the line. */
+export class CreditExceedsLine extends DomainError {
+  constructor(
+    invoiceId: string,
+    details: { lineId: string; lineAmount: string; credited: string; requested: string },
+  ) {
+    super(
+      'CREDIT_NOTE_EXCEEDS_LINE',
+      'unprocessable',
+      `Line ${details.lineId} of invoice ${invoiceId} is ${details.lineAmount}, ${details.credited} of it credited already; ${details.requested} more is too much`,
+      details,
+    );
+  }
+}
+
+/** What credit notes take off an invoice never exceeds its total. */
+export class CreditExceedsInvoice extends DomainError {
+  constructor(
+    invoiceId: string,
+    details: { total: string; creditedTotal: string; requested: string },
+  ) {
+    super(
+      'CREDIT_NOTE_EXCEEDS_INVOICE',
+      'unprocessable',
+      `Invoice ${invoiceId} totals ${details.total}, ${details.creditedTotal} of it credited already; ${details.requested} more is too much`,
+      details,
+    );
+  }
+}
+
+/** On an invoice still owed, a credit note reduces what is due, never below zero. */
+export class CreditExceedsAmountDue extends DomainError {
+  constructor(invoiceId: string, details: { amountDue: string; requested: string }) {
+    super(
+      'CREDIT_NOTE_EXCEEDS_AMOUNT_DUE',
+      'unprocessable',
+      `Invoice ${invoiceId} has ${details.amountDue} still due; a credit note of ${details.requested} would take it below zero`,
+      details,
+    );
+  }
+}
+
+/**
+ * A credit note that reduced what was due cannot be taken back once the invoice was paid: the
+ * payment settled the reduced amount.
+ */
+export class InvoiceCreditNotReversible extends DomainError {
+  constructor(invoiceId: string, creditNoteId: string, status: InvoiceStatus) {
+    super(
+      'CREDIT_NOTE_NOT_VOIDABLE',
+      'conflict',
+      `Credit note ${creditNoteId} reduced what invoice ${invoiceId} asked for, and the invoice is ${status} now; it cannot be voided`,
+      { reason: 'invoice_settled', invoiceStatus: status },
+    );
+  }
+}

@@ -1,4 +1,4 @@
-import { Dec } from '../common/money';
+import { Dec, ZERO, formatMoney } from '../common/money';
 
 export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
 
@@ -26,8 +26,11 @@ export interface InvoiceTier {
 export interface InvoiceLine {
   /** Stable within the invoice (`L1`, `L2`, …); part of the Stripe idempotency key of its item. */
   id: string;
-  /** `credit` lines come from invoice adjusters (prepaid credits) and are negative. */
-  kind: 'usage' | 'base_fee' | 'minimum' | 'credit';
+  /**
+   * `credit` (negative: prepaid credits) and `adjustment` (positive: corrected usage of a past
+   * period) lines come from invoice adjusters.
+   */
+  kind: 'usage' | 'base_fee' | 'minimum' | 'credit' | 'adjustment';
   description: string;
   /** Decimal string in major units, rounded to the currency's minor unit. */
   amount: string;
@@ -40,6 +43,8 @@ export interface InvoiceLine {
   tiers?: InvoiceTier[];
   /** Credit lines: what the line refers to in its adjuster's records (e.g. a credit grant). */
   reference?: string;
+  /** What issued credit notes credited on this line (absent while none did); ≤ `amount`. */
+  credited?: string;
 }
 
 export interface ProviderInvoice {
@@ -65,8 +70,13 @@ export interface Invoice {
   total: string;
   /** What credit lines take off the total (≥ 0). */
   credits: string;
-  /** total − credits: what the customer is asked to pay. */
+  /**
+   * total − credits − what credit notes took off while the invoice was open: what the customer
+   * is asked to pay.
+   */
   amountDue: string;
+  /** What issued (not void) credit notes credited, on any status (≤ total). */
+  creditedTotal: string;
   amountPaid: string;
   paymentAttempts: number;
   provider: ProviderInvoice | null;
@@ -160,6 +170,7 @@ export function draftInvoice(fields: {
     period: fields.period,
     status: 'draft',
     ...fields.amounts,
+    creditedTotal: formatMoney(ZERO, fields.amounts.currency),
     amountPaid: '0',
     paymentAttempts: 0,
     provider: null,

@@ -43,6 +43,10 @@ function fromItem(item: Record<string, unknown>): Invoice {
     invoice.credits = formatMoney(ZERO, invoice.currency as string);
     invoice.amountDue = invoice.total;
   }
+  // Invoices stored before credit notes existed: none credited them.
+  if (invoice.creditedTotal === undefined) {
+    invoice.creditedTotal = formatMoney(ZERO, invoice.currency as string);
+  }
   return invoice as unknown as Invoice;
 }
 

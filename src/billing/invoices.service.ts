@@ -11,6 +11,12 @@ import {
   PeriodNotStarted,
 } from './invoice.errors';
 import { InvoiceAdjusters } from './invoice-adjusters';
+import {
+  type AppliedInvoiceCredit,
+  type InvoiceCredit,
+  withCredit,
+  withoutCredit,
+} from './invoice-credits';
 import { InvoiceFinalizer } from './invoice-finalizer';
 import { invoiceAmounts } from './invoice-lines';
 import {
@@ -32,10 +38,24 @@ import { ProviderInvoicesService } from './provider-invoices.service';
 
 const MAX_WRITE_ATTEMPTS = 5;
 
-/** What a change does: the invoice after it, its events, and items of other modules' records. */
-type Decide = (
-  current: Invoice,
-) => Promise<{ next: Invoice; events?: BillingEventType[]; extra?: TransactItem[] }>;
+/**
+ * What a change does: the invoice after it, its events, items of other modules' records, and
+ * the audit operation when its status change does not name it.
+ */
+type Decide = (current: Invoice) => Promise<{
+  next: Invoice;
+  events?: BillingEventType[];
+  extra?: TransactItem[];
+  operation?: string;
+}>;
+
+/** What a credit or its reversal changed, for the caller's own items in the same transaction. */
+export interface InvoiceCreditChange {
+  before: Invoice;
+  after: Invoice;
+  /** Whether the credit reduced (or, reversed, gives back) `amountDue`. */
+  reducesAmountDue: boolean;
+}
 
 @Injectable()
 export class InvoicesService {
@@ -226,6 +246,68 @@ export class InvoicesService {
     }
   }
 
+  /**
+   * The invoice as `credit` would leave it, by the rules of `withCredit` (a refused credit
+   * throws its domain error); nothing is written (credit-note previews).
+   */
+  async previewCredit(invoiceId: string, credit: InvoiceCredit): Promise<InvoiceCreditChange> {
+    const before = await this.get(invoiceId);
+    const { next, reducesAmountDue } = withCredit(before, credit, this.clock.now().toISOString());
+    return { before, after: next, reducesAmountDue };
+  }
+
+  /**
+   * Takes a credit note's amounts off the invoice (`withCredit`: creditable status, per-line and
+   * total caps, `amountDue` reduced on an invoice still owed, settled when nothing is left), in
+   * ONE transaction with the caller's `extra` items (the note, its audit record and events),
+   * conditioned on the invoice's revision. `extra` is asked with the change it joins, so the
+   * note can say what it did. One attempt: undefined when the transaction did not commit (the
+   * invoice, or what an extra item is conditioned on, moved); the caller reads again and retries.
+   */
+  async credit(
+    invoiceId: string,
+    credit: InvoiceCredit,
+    extra: (change: InvoiceCreditChange) => Promise<TransactItem[]>,
+  ): Promise<{ invoice: Invoice; reducesAmountDue: boolean } | undefined> {
+    let reduces = false;
+    const invoice = await this.changeOnce(invoiceId, async (current) => {
+      const at = this.clock.now().toISOString();
+      const { next, reducesAmountDue } = withCredit(current, credit, at);
+      reduces = reducesAmountDue;
+      const settled = next.status === 'paid' && current.status !== 'paid';
+      return {
+        next,
+        events: settled ? ['billing.payment.processed'] : [],
+        extra: await extra({ before: current, after: next, reducesAmountDue }),
+        operation: 'invoice.credit',
+      };
+    });
+    return invoice && { invoice, reducesAmountDue: reduces };
+  }
+
+  /**
+   * Takes back a credit `credit` applied (its credit note is voided), by `withoutCredit`, in one
+   * transaction with `extra`, like `credit`; undefined when it did not commit.
+   */
+  async uncredit(
+    invoiceId: string,
+    credit: AppliedInvoiceCredit,
+    extra: (change: InvoiceCreditChange) => Promise<TransactItem[]>,
+  ): Promise<Invoice | undefined> {
+    return this.changeOnce(invoiceId, async (current) => {
+      const next = withoutCredit(current, credit);
+      return {
+        next,
+        extra: await extra({
+          before: current,
+          after: next,
+          reducesAmountDue: credit.reducesAmountDue,
+        }),
+        operation: 'invoice.uncredit',
+      };
+    });
+  }
+
   /** Optimistic read-modify-write; the change's events go into the same transaction. */
   private async change(invoiceId: string, decide: Decide): Promise<Invoice> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
@@ -241,11 +323,11 @@ export class InvoicesService {
    */
   private async changeOnce(invoiceId: string, decide: Decide): Promise<Invoice | undefined> {
     const current = await this.get(invoiceId);
-    const { next, events = [], extra = [] } = await decide(current);
+    const { next, events = [], extra = [], operation } = await decide(current);
     const written = nextRevision(next, current, this.clock.now().toISOString());
     const items = [
       ...this.records.itemsFor(
-        [{ before: current, after: written }],
+        [{ before: current, after: written, operation }],
         events.map((type) => ({ type, invoice: written })),
       ),
       ...extra,

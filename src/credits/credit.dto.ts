@@ -18,7 +18,8 @@ import {
   CREDIT_GRANT_KINDS,
   CREDIT_GRANT_STATUSES,
   type CreditGrant,
-  type CreditGrantKind,
+  REQUESTABLE_GRANT_KINDS,
+  type RequestableGrantKind,
   type CreditGrantStatus,
   DEFAULT_CREDIT_PRIORITY,
   LEDGER_ENTRY_TYPES,
@@ -51,9 +52,13 @@ export class CreateCreditGrantDto {
   @MaxLength(40)
   amount: string;
 
-  @ApiProperty({ enum: CREDIT_GRANT_KINDS, example: 'purchased' })
-  @IsIn(CREDIT_GRANT_KINDS)
-  kind: CreditGrantKind;
+  @ApiProperty({
+    enum: REQUESTABLE_GRANT_KINDS,
+    example: 'purchased',
+    description: '`credit_note` grants are made by credit notes only',
+  })
+  @IsIn(REQUESTABLE_GRANT_KINDS)
+  kind: RequestableGrantKind;
 
   @ApiPropertyOptional({
     minimum: 1,

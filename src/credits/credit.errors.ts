@@ -32,3 +32,15 @@ export class CreditLedgerConflict extends DomainError {
     );
   }
 }
+
+/** Credit-note grants are voided with their credit note, by its rules (unspent credit only). */
+export class CreditGrantOfCreditNote extends DomainError {
+  constructor(customerId: string, grantId: string) {
+    super(
+      'CREDIT_GRANT_OF_CREDIT_NOTE',
+      'conflict',
+      `Credit grant ${grantId} of customer ${customerId} is a credit note's credit; void the credit note instead`,
+      { grantId },
+    );
+  }
+}

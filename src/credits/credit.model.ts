@@ -2,8 +2,13 @@ import type { Actor } from '../common/request-context';
 import { Dec, type Decimal, formatMoney } from '../common/money';
 import { periodOf } from '../common/time/period';
 
-export const CREDIT_GRANT_KINDS = ['purchased', 'promotional'] as const;
+/** `credit_note`: the credit part of a credit note on a paid invoice (made by credit notes only). */
+export const CREDIT_GRANT_KINDS = ['purchased', 'promotional', 'credit_note'] as const;
 export type CreditGrantKind = (typeof CREDIT_GRANT_KINDS)[number];
+
+/** The kinds `POST …/credit-grants` takes; `credit_note` grants come from credit notes. */
+export const REQUESTABLE_GRANT_KINDS = ['purchased', 'promotional'] as const;
+export type RequestableGrantKind = (typeof REQUESTABLE_GRANT_KINDS)[number];
 
 export const CREDIT_GRANT_STATUSES = ['active', 'expired', 'voided', 'depleted'] as const;
 export type CreditGrantStatus = (typeof CREDIT_GRANT_STATUSES)[number];

@@ -94,7 +94,7 @@ export class CreditsController {
   @ApiOkResponse({ type: CreditGrantResponse, description: 'The voided grant' })
   @ApiErrors({
     404: ['CUSTOMER_NOT_FOUND', 'CREDIT_GRANT_NOT_FOUND'],
-    409: ['CONCURRENT_MODIFICATION'],
+    409: ['CONCURRENT_MODIFICATION', 'CREDIT_GRANT_OF_CREDIT_NOTE'],
   })
   async void(
     @Param('id', ResourceIdPipe) id: string,

@@ -41,5 +41,7 @@ import './credits.config';
     CreditSpendRepository,
     CreditGate,
   ],
+  // Credit notes turn their credit into grants (and void them) in their own transactions.
+  exports: [CreditsService],
 })
 export class CreditsModule {}

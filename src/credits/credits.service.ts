@@ -16,8 +16,10 @@ import { CustomerArchived } from '../customers/customer.errors';
 import type { Customer } from '../customers/customer.model';
 import { CustomersService } from '../customers/customers.service';
 import { OutboxWriter } from '../events';
-import { CreditGrantConflict, CreditGrantNotFound } from './credit.errors';
+import type { TransactItem } from '../database/transact-item';
+import { CreditGrantConflict, CreditGrantNotFound, CreditGrantOfCreditNote } from './credit.errors';
 import {
+  type CreditBalance,
   type CreditGrant,
   type CreditGrantKind,
   type CreditGrantStatus,
@@ -26,7 +28,7 @@ import {
   grantStatus,
   grantSummary,
 } from './credit.model';
-import { CreditLedger } from './credit-ledger';
+import { CreditLedger, type LedgerChange } from './credit-ledger';
 import { CreditKeys, CreditsRepository } from './credits.repository';
 
 export interface GrantCreditInput {
@@ -81,42 +83,77 @@ export class CreditsService {
       // Only new grants need an active customer: a retry of one made before archiving is fine.
       if (customer.status === 'archived') throw new CustomerArchived(customerId);
       const { balance } = await this.repository.getState(customerId);
-      const amount = new Dec(requested.amount);
       return {
-        change: {
-          customerId,
-          currency: customer.currency,
-          at: requested.createdAt,
-          balance,
-          grants: [{ after: requested }],
-          drafts: [
-            {
-              type: 'grant',
-              amount,
-              grantId: requested.grantId,
-              reason: requested.description ?? `${requested.kind} credit granted`,
-            },
-          ],
-          describe: (_entries, balanceAfter) => ({
-            audit: [
-              {
-                operation: 'credits.grant',
-                entityType: 'credit_grant',
-                entityId: `${customerId}:${requested.grantId}`,
-                after: { ...grantSummary(requested), balanceAfter },
-              },
-            ],
-            events: [
-              this.outbox.event('billing.credits.granted', grantEventData(requested, amount), {
-                customerId,
-                occurredAt: requested.createdAt,
-              }),
-            ],
-          }),
-        },
+        change: this.grantChange(requested, balance),
         result: (prepared) => ({ grant: prepared?.grants[0] ?? requested, created: true }),
       };
     });
+  }
+
+  /**
+   * A `credit_note` grant of `amount` named `grantId`, as items for the credit note's own
+   * transaction (grant, balance conditioned on the ledger's sequence number, `grant` entry, audit
+   * record, `billing.credits.granted`): the credit exists exactly when the note does. If the
+   * ledger moves before that transaction commits, it fails and the caller prepares again. The
+   * grant never expires and is in force from `effectiveAt`. A grant of that id existing already
+   * is a CREDIT_GRANT_CONFLICT.
+   */
+  async prepareCreditNoteGrant(
+    customerId: string,
+    input: {
+      grantId: string;
+      amount: Decimal;
+      currency: string;
+      effectiveAt: string;
+      at: string;
+      description: string;
+      metadata: Record<string, string>;
+    },
+  ): Promise<{ grant: CreditGrant; items: TransactItem[] }> {
+    if (await this.repository.getGrant(customerId, input.grantId)) {
+      throw new CreditGrantConflict(customerId, input.grantId, ['kind']);
+    }
+    const { balance } = await this.repository.getState(customerId);
+    const money = formatMoney(input.amount, input.currency);
+    const grant: CreditGrant = {
+      grantId: input.grantId,
+      customerId,
+      kind: 'credit_note',
+      currency: input.currency,
+      amount: money,
+      remaining: money,
+      priority: DEFAULT_CREDIT_PRIORITY,
+      effectiveAt: input.effectiveAt,
+      expiresAt: null,
+      createdAt: input.at,
+      description: input.description,
+      metadata: input.metadata,
+      effectiveAtGiven: true,
+      revision: 1,
+    };
+    const prepared = this.ledger.prepare(this.grantChange(grant, balance));
+    return { grant: prepared.grants[0], items: prepared.items };
+  }
+
+  /**
+   * Voids a `credit_note` grant while none of it was spent, as items for the credit note's own
+   * transaction (the grant conditioned on its revision, so it cannot be spent in between):
+   * `spent` says how much was used when some was, and then nothing can be voided. A grant
+   * voided already needs nothing more.
+   */
+  async prepareVoidUnspent(
+    customerId: string,
+    grantId: string,
+    reason: string,
+    at: string,
+  ): Promise<{ items: TransactItem[]; spent?: undefined } | { spent: Decimal }> {
+    const grant = await this.repository.getGrant(customerId, grantId);
+    if (!grant) throw new CreditGrantNotFound(customerId, grantId);
+    if (grant.voidedAt) return { items: [] };
+    const spent = new Dec(grant.amount).minus(grant.remaining);
+    if (!spent.isZero() || grant.writtenOffAt) return { spent };
+    const { balance } = await this.repository.getState(customerId);
+    return { items: this.ledger.prepare(this.voidChange(grant, balance, reason, at)).items };
   }
 
   async get(customerId: string, grantId: string): Promise<CreditGrant> {
@@ -164,46 +201,96 @@ export class CreditsService {
       const grant = await this.repository.getGrant(customerId, grantId);
       if (!grant) throw new CreditGrantNotFound(customerId, grantId);
       if (grant.voidedAt) return { result: () => grant };
+      // Its credit note owns it: voiding the note voids the grant, with the note's own rules.
+      if (grant.kind === 'credit_note') throw new CreditGrantOfCreditNote(customerId, grantId);
       const { balance } = await this.repository.getState(customerId);
-      const at = this.clock.now().toISOString();
-      const left = new Dec(grant.remaining);
-      const voided: CreditGrant = {
-        ...grant,
-        remaining: formatMoney(new Dec(0), grant.currency),
-        voidedAt: at,
-      };
+      const change = this.voidChange(grant, balance, reason, this.clock.now().toISOString());
       return {
-        change: {
-          customerId,
-          currency: grant.currency,
-          at,
-          balance,
-          grants: [{ before: grant, after: voided }],
-          drafts: [
-            { type: 'voided', amount: left.negated(), grantId, reason: reason ?? 'grant voided' },
-          ],
-          describe: (_entries, balanceAfter) => ({
-            audit: [
-              {
-                operation: 'credits.void',
-                entityType: 'credit_grant',
-                entityId: `${customerId}:${grantId}`,
-                before: grantSummary(grant),
-                after: { ...grantSummary(voided), reason: reason ?? null, balanceAfter },
-              },
-            ],
-            events: [
-              this.outbox.event(
-                'billing.credits.voided',
-                { ...grantEventData(grant, left), balanceAfter },
-                { customerId, occurredAt: at },
-              ),
-            ],
-          }),
-        },
-        result: (prepared) => prepared?.grants[0] ?? voided,
+        change,
+        result: (prepared) => prepared?.grants[0] ?? change.grants[0].after,
       };
     });
+  }
+
+  /** A new grant's ledger change: the grant, its `grant` entry, audit and event. */
+  private grantChange(grant: CreditGrant, balance: CreditBalance | undefined): LedgerChange {
+    const { customerId } = grant;
+    const amount = new Dec(grant.amount);
+    return {
+      customerId,
+      currency: grant.currency,
+      at: grant.createdAt,
+      balance,
+      grants: [{ after: grant }],
+      drafts: [
+        {
+          type: 'grant',
+          amount,
+          grantId: grant.grantId,
+          reason: grant.description ?? `${grant.kind} credit granted`,
+        },
+      ],
+      describe: (_entries, balanceAfter) => ({
+        audit: [
+          {
+            operation: 'credits.grant',
+            entityType: 'credit_grant',
+            entityId: `${customerId}:${grant.grantId}`,
+            after: { ...grantSummary(grant), balanceAfter },
+          },
+        ],
+        events: [
+          this.outbox.event('billing.credits.granted', grantEventData(grant, amount), {
+            customerId,
+            occurredAt: grant.createdAt,
+          }),
+        ],
+      }),
+    };
+  }
+
+  /** Voiding what is left of a grant: a `voided` entry (possibly of 0), audit and event. */
+  private voidChange(
+    grant: CreditGrant,
+    balance: CreditBalance | undefined,
+    reason: string | undefined,
+    at: string,
+  ): LedgerChange & { grants: [{ before: CreditGrant; after: CreditGrant }] } {
+    const { customerId, grantId } = grant;
+    const left = new Dec(grant.remaining);
+    const voided: CreditGrant = {
+      ...grant,
+      remaining: formatMoney(new Dec(0), grant.currency),
+      voidedAt: at,
+    };
+    return {
+      customerId,
+      currency: grant.currency,
+      at,
+      balance,
+      grants: [{ before: grant, after: voided }],
+      drafts: [
+        { type: 'voided', amount: left.negated(), grantId, reason: reason ?? 'grant voided' },
+      ],
+      describe: (_entries, balanceAfter) => ({
+        audit: [
+          {
+            operation: 'credits.void',
+            entityType: 'credit_grant',
+            entityId: `${customerId}:${grantId}`,
+            before: grantSummary(grant),
+            after: { ...grantSummary(voided), reason: reason ?? null, balanceAfter },
+          },
+        ],
+        events: [
+          this.outbox.event(
+            'billing.credits.voided',
+            { ...grantEventData(grant, left), balanceAfter },
+            { customerId, occurredAt: at },
+          ),
+        ],
+      }),
+    };
   }
 
   async ledgerPage(customerId: string, limit: number, cursor?: string) {

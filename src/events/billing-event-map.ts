@@ -14,6 +14,26 @@ export type BillingEventMap = {
     quantity: string;
     timestamp: string;
   };
+  /**
+   * A recorded usage event was voided or amended. Its day and endpoint totals moved by `delta`;
+   * when its period was already invoiced (`periodClosed`), the period has an adjustment pending.
+   */
+  'billing.usage.corrected': {
+    usageEventId: string;
+    correction: 'void' | 'amend';
+    /** 1, 2, 3… per usage event. */
+    seq: number;
+    endpoint: string;
+    /** Decimal strings: the event's quantity before and after ("0" after a void), the change. */
+    previousQuantity: string;
+    quantity: string;
+    delta: string;
+    /** The event's own time, and its period (`YYYY-MM`). */
+    timestamp: string;
+    period: string;
+    periodClosed: boolean;
+    reason: string;
+  };
   'billing.customer.created': { planId: string; currency: string; status: string };
   'billing.invoice.created': InvoiceEventData;
   'billing.invoice.finalized': InvoiceEventData;
@@ -64,6 +84,48 @@ export type BillingEventMap = {
     grants: { grantId: string; amount: string }[];
     balanceAfter: string;
   };
+  /** A credit note was issued on a finalized invoice. */
+  'billing.credit_note.created': CreditNoteEventData;
+  /** A credit note was voided: its amounts are back on the invoice, its credit grant voided. */
+  'billing.credit_note.voided': CreditNoteEventData;
+  /**
+   * A credit note's refund came to an end: `succeeded` (recorded as refunded when no payment
+   * provider is involved) or `failed`. A refund reported succeeded and later failed reports both.
+   */
+  'billing.refund.processed': RefundEventData;
+};
+
+export type CreditNoteEventData = {
+  creditNoteId: string;
+  number: string;
+  invoiceId: string;
+  invoiceNumber: string;
+  /** `pre_payment`: it reduced what the invoice asks for; `post_payment`: refund and/or credit. */
+  type: string;
+  status: string;
+  reason: string;
+  currency: string;
+  /** Decimal strings in major units: the note's total, its refund and its credit parts. */
+  total: string;
+  refund: string;
+  credit: string;
+  /** The `credit_note` credit grant holding the credit part, if any. */
+  grantId: string | null;
+  refundStatus: string;
+};
+
+export type RefundEventData = {
+  creditNoteId: string;
+  number: string;
+  invoiceId: string;
+  currency: string;
+  /** Decimal string in major units. */
+  amount: string;
+  status: 'succeeded' | 'failed';
+  /** `stripe`, or null when the refund was recorded without a payment provider. */
+  provider: string | null;
+  providerRefundIds: string[];
+  failureReason: string | null;
 };
 
 export type CreditGrantEventData = {
@@ -108,6 +170,7 @@ export type BillingEventType = keyof BillingEventMap;
 /** Every event type, in the order of the contract (DESIGN §6). */
 export const BILLING_EVENT_TYPES = [
   'billing.usage.tracked',
+  'billing.usage.corrected',
   'billing.customer.created',
   'billing.invoice.created',
   'billing.invoice.finalized',
@@ -120,6 +183,9 @@ export const BILLING_EVENT_TYPES = [
   'billing.credits.expired',
   'billing.credits.voided',
   'billing.credits.reversed',
+  'billing.credit_note.created',
+  'billing.credit_note.voided',
+  'billing.refund.processed',
 ] as const satisfies readonly BillingEventType[];
 
 // Compile-time check that the list names every key of the map.

@@ -4,8 +4,10 @@ export {
   type BillingEventMap,
   type BillingEventOf,
   type BillingEventType,
+  type CreditNoteEventData,
   type InvoiceEventData,
   type PaymentEventData,
+  type RefundEventData,
 } from './billing-event-map';
 export { EVENT_SOURCE } from './billing-event.model';
 export { EventTooLarge, OutboxBatchTooLarge } from './events.errors';

@@ -95,6 +95,48 @@ describe('notification text', () => {
       },
       'Customer acme created on plan free (USD)',
     ],
+    [
+      'a usage event amended in an invoiced period',
+      {
+        ...envelope,
+        type: 'billing.usage.corrected',
+        data: {
+          usageEventId: 'req-7f3a',
+          correction: 'amend',
+          seq: 1,
+          endpoint: '/api/export',
+          previousQuantity: '25',
+          quantity: '2.5',
+          delta: '-22.5',
+          timestamp: '2026-11-24T10:00:00.000Z',
+          period: '2026-11',
+          periodClosed: true,
+          reason: 'dispute',
+        },
+      },
+      'Usage event req-7f3a of acme on /api/export amended from 25 to 2.5 (invoiced period 2026-11: adjustment pending): dispute',
+    ],
+    [
+      'a usage event voided',
+      {
+        ...envelope,
+        type: 'billing.usage.corrected',
+        data: {
+          usageEventId: 'req-7f3a',
+          correction: 'void',
+          seq: 2,
+          endpoint: '/api/export',
+          previousQuantity: '2.5',
+          quantity: '0',
+          delta: '-2.5',
+          timestamp: '2026-12-02T10:00:00.000Z',
+          period: '2026-12',
+          periodClosed: false,
+          reason: 'sent twice',
+        },
+      },
+      'Usage event req-7f3a of acme on /api/export voided: sent twice',
+    ],
   ])('describes %s in one line', (_name, event, text) => {
     expect(notificationText(event)).toBe(text);
   });

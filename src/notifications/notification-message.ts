@@ -66,6 +66,13 @@ export function notificationText(event: AnyEvent): string {
       return `Customer ${who(event)} created on plan ${event.data.planId} (${event.data.currency})`;
     case 'billing.usage.tracked':
       return `Usage tracked for ${who(event)}: ${event.data.quantity} on ${event.data.endpoint} at ${event.data.timestamp}`;
+    case 'billing.usage.corrected': {
+      const d = event.data;
+      const change =
+        d.correction === 'void' ? 'voided' : `amended from ${d.previousQuantity} to ${d.quantity}`;
+      const invoiced = d.periodClosed ? ` (invoiced period ${d.period}: adjustment pending)` : '';
+      return `Usage event ${d.usageEventId} of ${who(event)} on ${d.endpoint} ${change}${invoiced}: ${d.reason}`;
+    }
     case 'billing.credits.granted':
       return `Credit of ${amount(event.data.amount, event.data.currency)} granted to ${who(event)} (${event.data.kind}, grant ${event.data.grantId})`;
     case 'billing.credits.applied':
@@ -76,6 +83,19 @@ export function notificationText(event: AnyEvent): string {
       return `Credit grant ${event.data.grantId} of ${who(event)} voided: ${amount(event.data.amount, event.data.currency)} removed`;
     case 'billing.credits.reversed':
       return `Credits of ${amount(event.data.amount, event.data.currency)} given back to ${who(event)}: invoice ${event.data.invoiceId} was voided`;
+    case 'billing.credit_note.created': {
+      const d = event.data;
+      return `Credit note ${d.number} of ${amount(d.total, d.currency)} issued to ${who(event)} on invoice ${d.invoiceNumber} (${d.reason})`;
+    }
+    case 'billing.credit_note.voided':
+      return `Credit note ${event.data.number} of ${who(event)} voided: ${amount(event.data.total, event.data.currency)} back on invoice ${event.data.invoiceNumber}`;
+    case 'billing.refund.processed': {
+      const d = event.data;
+      const sum = amount(d.amount, d.currency);
+      return d.status === 'succeeded'
+        ? `Refund of ${sum} to ${who(event)} for credit note ${d.number} succeeded`
+        : `REFUND FAILED: ${sum} to ${who(event)} for credit note ${d.number}${d.failureReason ? ` (${d.failureReason})` : ''}`;
+    }
     case 'billing.webhook.processed': {
       const d = event.data;
       const changes = d.changes.length > 0 ? d.changes.join('; ') : 'no changes';

@@ -23,6 +23,8 @@ export interface BillingReportRow {
   total: string;
   amountPaid: string;
   outstanding: string;
+  /** What issued credit notes took off the invoice (refunded, credited or no longer due). */
+  credited: string;
 }
 
 export interface StatusTotals {
@@ -30,6 +32,7 @@ export interface StatusTotals {
   total: string;
   amountPaid: string;
   outstanding: string;
+  credited: string;
 }
 
 /** Totals of one currency: amounts in different currencies are never added together. */
@@ -55,7 +58,9 @@ const CONCURRENCY = 5;
 /**
  * What a customer has paid and still owes on an invoice. A paid invoice is settled in full; an
  * open one may be partly paid; an uncollectible one is still owed (written off, not forgiven, as
- * in Stripe). Drafts are not billed yet and void invoices are not owed.
+ * in Stripe). Drafts are not billed yet and void invoices are not owed. What is owed is what the
+ * invoice asks for (`amountDue`: the total less prepaid credits and less the credit notes issued
+ * while it was owed).
  */
 function amounts(invoice: Invoice): { paid: Decimal; outstanding: Decimal } {
   const total = new Dec(invoice.total);
@@ -65,7 +70,10 @@ function amounts(invoice: Invoice): { paid: Decimal; outstanding: Decimal } {
       return { paid: maxDecimal(total, paidSoFar), outstanding: ZERO };
     case 'open':
     case 'uncollectible':
-      return { paid: paidSoFar, outstanding: maxDecimal(ZERO, total.minus(paidSoFar)) };
+      return {
+        paid: paidSoFar,
+        outstanding: maxDecimal(ZERO, new Dec(invoice.amountDue).minus(paidSoFar)),
+      };
     default:
       return { paid: ZERO, outstanding: ZERO };
   }
@@ -76,9 +84,16 @@ interface Sum {
   total: Decimal;
   paid: Decimal;
   outstanding: Decimal;
+  credited: Decimal;
 }
 
-const emptySum = (): Sum => ({ invoices: 0, total: ZERO, paid: ZERO, outstanding: ZERO });
+const emptySum = (): Sum => ({
+  invoices: 0,
+  total: ZERO,
+  paid: ZERO,
+  outstanding: ZERO,
+  credited: ZERO,
+});
 
 /**
  * The billing report of a period: one row per customer with its invoice (read by key, since
@@ -121,6 +136,7 @@ export class BillingReportService {
         sum.total = sum.total.plus(row.total);
         sum.paid = sum.paid.plus(row.amountPaid);
         sum.outstanding = sum.outstanding.plus(row.outstanding);
+        sum.credited = sum.credited.plus(row.credited);
       }
     }
     const format = (sum: Sum, currency: string): StatusTotals => ({
@@ -128,6 +144,7 @@ export class BillingReportService {
       total: formatMoney(sum.total, currency),
       amountPaid: formatMoney(sum.paid, currency),
       outstanding: formatMoney(sum.outstanding, currency),
+      credited: formatMoney(sum.credited, currency),
     });
     const totals = [...sums.keys()].sort().map((currency) => {
       const { all, byStatus } = sums.get(currency)!;
@@ -159,6 +176,7 @@ export class BillingReportService {
     { key: 'total', header: 'total' },
     { key: 'amountPaid', header: 'amount_paid' },
     { key: 'outstanding', header: 'outstanding' },
+    { key: 'credited', header: 'credited' },
   ];
 
   filename(period: string): string {
@@ -192,6 +210,7 @@ export class BillingReportService {
         total: zero,
         amountPaid: zero,
         outstanding: zero,
+        credited: zero,
       };
     }
     const { paid, outstanding } = amounts(invoice);
@@ -205,6 +224,7 @@ export class BillingReportService {
       total: money(new Dec(invoice.total)),
       amountPaid: money(paid),
       outstanding: money(outstanding),
+      credited: money(new Dec(invoice.creditedTotal)),
     };
   }
 

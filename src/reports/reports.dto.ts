@@ -119,7 +119,14 @@ export class BillingReportRowDto {
   status: string;
   @ApiProperty({ example: '61.00' }) total: string;
   @ApiProperty({ example: '0.00' }) amountPaid: string;
-  @ApiProperty({ example: '61.00' }) outstanding: string;
+  @ApiProperty({
+    example: '61.00',
+    description:
+      'Open and uncollectible invoices: amountDue (after credits and credit notes) less what was paid',
+  })
+  outstanding: string;
+  @ApiProperty({ example: '0.00', description: 'What issued credit notes took off the invoice' })
+  credited: string;
 }
 
 export class StatusTotalsDto {
@@ -127,6 +134,8 @@ export class StatusTotalsDto {
   @ApiProperty({ example: '183.00' }) total: string;
   @ApiProperty({ example: '61.00' }) amountPaid: string;
   @ApiProperty({ example: '122.00' }) outstanding: string;
+  @ApiProperty({ example: '10.00', description: 'What issued credit notes took off' })
+  credited: string;
 }
 
 export class TotalsByStatusDto {

@@ -14,4 +14,6 @@ export const stripeKeys = {
   invoiceItem: (invoiceId: string, lineId: string) => `billing-inv-${invoiceId}-item-${lineId}`,
   finalize: (invoiceId: string) => `billing-inv-${invoiceId}-finalize`,
   void: (invoiceId: string) => `billing-inv-${invoiceId}-void`,
+  creditNote: (creditNoteId: string) => `billing-cn-${creditNoteId}`,
+  voidCreditNote: (creditNoteId: string) => `billing-cn-${creditNoteId}-void`,
 };

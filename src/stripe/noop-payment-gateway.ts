@@ -1,5 +1,5 @@
 import { PaymentGatewayDisabledError } from './payment-errors';
-import { PaymentGateway, type ProviderInvoice } from './payment-gateway';
+import { PaymentGateway, type ProviderCreditNote, type ProviderInvoice } from './payment-gateway';
 
 /** Used when STRIPE_SECRET_KEY is unset: invoices stay local (DESIGN §3). */
 export class NoopPaymentGateway extends PaymentGateway {
@@ -16,5 +16,13 @@ export class NoopPaymentGateway extends PaymentGateway {
 
   voidInvoice(): Promise<void> {
     return Promise.reject(new PaymentGatewayDisabledError('voidInvoice'));
+  }
+
+  pushCreditNote(): Promise<ProviderCreditNote> {
+    return Promise.reject(new PaymentGatewayDisabledError('pushCreditNote'));
+  }
+
+  voidCreditNote(): Promise<ProviderCreditNote> {
+    return Promise.reject(new PaymentGatewayDisabledError('voidCreditNote'));
   }
 }

@@ -43,6 +43,73 @@ export interface ProviderInvoice {
   amountDueMinor: string;
 }
 
+/** Why a credit note was issued, in the provider's words; none for our `other`. */
+export type ProviderCreditNoteReason =
+  'duplicate' | 'fraudulent' | 'order_change' | 'product_unsatisfactory';
+
+export interface PushCreditNoteInput {
+  /** Our credit note's id: its idempotency key and `metadata.creditNoteId`. */
+  creditNoteId: string;
+  creditNoteNumber: string;
+  invoiceId: string;
+  customerId: string;
+  /** The provider invoice it credits. */
+  providerInvoiceId: string;
+  currency: string;
+  reason?: ProviderCreditNoteReason;
+  memo?: string;
+  /** Integer string in minor units: the provider credit note's total. */
+  amountMinor: string;
+  /**
+   * Per invoice line (our line ids, as pushed with the invoice), adding up to `amountMinor`;
+   * absent: one amount on the invoice as a whole.
+   */
+  lines?: { lineId: string; amountMinor: string }[];
+  /** Minor units refunded from the invoice's payment. */
+  refundMinor: string;
+  /** Minor units credited to the provider's customer balance (applied to its next invoices). */
+  creditMinor: string;
+  /** Minor units credited outside the provider (e.g. our own credit grants). */
+  outOfBandMinor: string;
+}
+
+/** `pending` until the money has moved; `failed` covers canceled refunds too. */
+export type ProviderRefundStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface ProviderRefund {
+  refundId: string;
+  amountMinor: string;
+  /** Null when the provider did not say (the refund was not expanded). */
+  status: ProviderRefundStatus | null;
+  failureReason: string | null;
+  /** Epoch seconds, the provider's clock: when the refund was created there (null: unknown). */
+  reportedAt: number | null;
+}
+
+export interface ProviderCreditNote {
+  providerCreditNoteId: string;
+  providerNumber: string | null;
+  /** `issued` or `void`. */
+  status: string;
+  refunds: ProviderRefund[];
+}
+
+/** Maps a provider refund status (Stripe's `pending`, `requires_action`, `canceled`…) to ours. */
+export function refundStatusOf(status: unknown): ProviderRefundStatus | null {
+  switch (status) {
+    case 'succeeded':
+      return 'succeeded';
+    case 'failed':
+    case 'canceled':
+      return 'failed';
+    case 'pending':
+    case 'requires_action':
+      return 'pending';
+    default:
+      return null;
+  }
+}
+
 export abstract class PaymentGateway {
   /** False when no provider is configured: invoices stay local, callers must not call the rest. */
   abstract readonly enabled: boolean;
@@ -65,6 +132,19 @@ export abstract class PaymentGateway {
 
   /** Voids the provider invoice; succeeds when it is already void. */
   abstract voidInvoice(providerInvoiceId: string, invoiceId: string): Promise<void>;
+
+  /**
+   * Mirrors one of our credit notes on the provider invoice, refunding `refundMinor` of its
+   * payment. Idempotent on our credit note's id: calling it again after any failure, or after a
+   * success whose answer was lost, returns the credit note that exists.
+   */
+  abstract pushCreditNote(input: PushCreditNoteInput): Promise<ProviderCreditNote>;
+
+  /** Voids the provider credit note; succeeds when it is already void. */
+  abstract voidCreditNote(
+    providerCreditNoteId: string,
+    creditNoteId: string,
+  ): Promise<ProviderCreditNote>;
 }
 
 /** `PaymentGateway.provider` of the Stripe gateway, and of customer links from Stripe webhooks. */

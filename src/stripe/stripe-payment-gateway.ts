@@ -11,10 +11,13 @@ import {
 import {
   PaymentGateway,
   type EnsureCustomerInput,
+  type ProviderCreditNote,
   type ProviderInvoice,
   type ProviderInvoiceLine,
+  type PushCreditNoteInput,
   type PushInvoiceInput,
   STRIPE_PROVIDER,
+  refundStatusOf,
 } from './payment-gateway';
 import { STRIPE_ATTEMPT_TIMEOUT_MS } from './stripe-client.config';
 
@@ -125,6 +128,125 @@ export class StripePaymentGateway extends PaymentGateway {
       const current = await this.retrieveInvoice(providerInvoiceId);
       if (current.status !== 'void') throw error;
     }
+  }
+
+  /**
+   * Safe to repeat like `pushInvoice`: the credit note is looked up by `metadata.creditNoteId`
+   * on its invoice first (beyond the idempotency key's retention), then created with a key from
+   * our id, so a lost response is replayed by the retry. Refunds come back expanded, so their
+   * status is known at once (card refunds usually succeed synchronously).
+   */
+  async pushCreditNote(input: PushCreditNoteInput): Promise<ProviderCreditNote> {
+    const amount = toStripeAmount(input.amountMinor, 'credit note');
+    const refund = toStripeAmount(input.refundMinor, 'refund');
+    const credit = toStripeAmount(input.creditMinor, 'credit');
+    const outOfBand = toStripeAmount(input.outOfBandMinor, 'out of band');
+    const existing = await this.findCreditNote(input.providerInvoiceId, input.creditNoteId);
+    if (existing) return toProviderCreditNote(existing);
+    const lines = input.lines
+      ? await this.creditNoteLines(input.invoiceId, input.providerInvoiceId, input.lines)
+      : undefined;
+    const created = await this.call(
+      (options) =>
+        this.stripe.creditNotes.create(
+          {
+            invoice: input.providerInvoiceId,
+            ...(lines ? { lines } : { amount }),
+            ...(refund > 0 ? { refund_amount: refund } : {}),
+            ...(credit > 0 ? { credit_amount: credit } : {}),
+            ...(outOfBand > 0 ? { out_of_band_amount: outOfBand } : {}),
+            ...(input.reason ? { reason: input.reason } : {}),
+            ...(input.memo ? { memo: input.memo } : {}),
+            metadata: {
+              creditNoteId: input.creditNoteId,
+              creditNoteNumber: input.creditNoteNumber,
+              invoiceId: input.invoiceId,
+              customerId: input.customerId,
+            },
+            expand: [EXPAND_REFUNDS],
+          },
+          options,
+        ),
+      stripeKeys.creditNote(input.creditNoteId),
+    );
+    return toProviderCreditNote(created);
+  }
+
+  async voidCreditNote(
+    providerCreditNoteId: string,
+    creditNoteId: string,
+  ): Promise<ProviderCreditNote> {
+    try {
+      const voided = await this.call(
+        (options) =>
+          this.stripe.creditNotes.voidCreditNote(
+            providerCreditNoteId,
+            { expand: [EXPAND_REFUNDS] },
+            options,
+          ),
+        stripeKeys.voidCreditNote(creditNoteId),
+      );
+      return toProviderCreditNote(voided);
+    } catch (error) {
+      // Voided already (beyond key retention, or in the dashboard): the goal is reached.
+      if (!(error instanceof PaymentProviderRejected)) throw error;
+      const current = await this.call((options) =>
+        this.stripe.creditNotes.retrieve(
+          providerCreditNoteId,
+          { expand: [EXPAND_REFUNDS] },
+          options,
+        ),
+      );
+      if (current.status !== 'void') throw error;
+      return toProviderCreditNote(current);
+    }
+  }
+
+  private async findCreditNote(
+    providerInvoiceId: string,
+    creditNoteId: string,
+  ): Promise<Stripe.CreditNote | undefined> {
+    return this.call(async (options) => {
+      const notes = this.stripe.creditNotes.list(
+        { invoice: providerInvoiceId, limit: PAGE_SIZE, expand: [`data.${EXPAND_REFUNDS}`] },
+        options,
+      );
+      for await (const note of notes) {
+        if (note.metadata?.creditNoteId === creditNoteId) return note;
+      }
+      return undefined;
+    });
+  }
+
+  /** Our line ids → Stripe's invoice line items (each carries `metadata.lineId` from its item). */
+  private async creditNoteLines(
+    invoiceId: string,
+    providerInvoiceId: string,
+    lines: { lineId: string; amountMinor: string }[],
+  ): Promise<Stripe.CreditNoteCreateParams.Line[]> {
+    const byLineId = await this.call(async (options) => {
+      const found = new Map<string, string>();
+      const items = this.stripe.invoices.listLineItems(
+        providerInvoiceId,
+        { limit: PAGE_SIZE },
+        options,
+      );
+      for await (const item of items) {
+        if (item.metadata?.lineId) found.set(item.metadata.lineId, item.id);
+      }
+      return found;
+    });
+    const missing = lines.filter((l) => !byLineId.has(l.lineId)).map((l) => l.lineId);
+    if (missing.length > 0) {
+      throw new ProviderInvoiceMismatch(invoiceId, providerInvoiceId, [
+        `lines ${missing.join(', ')} are not on the Stripe invoice`,
+      ]);
+    }
+    return lines.map((line) => ({
+      type: 'invoice_line_item',
+      invoice_line_item: byLineId.get(line.lineId) as string,
+      amount: toStripeAmount(line.amountMinor, line.lineId),
+    }));
   }
 
   private async findCustomerId(customerId: string, email: string): Promise<string | undefined> {
@@ -303,6 +425,36 @@ function compareItems(
     }
   }
   return problems;
+}
+
+/** Credit notes are read with their refunds expanded, so each refund's status comes along. */
+const EXPAND_REFUNDS = 'refunds.refund';
+
+function toProviderCreditNote(note: Stripe.CreditNote): ProviderCreditNote {
+  return {
+    providerCreditNoteId: note.id,
+    providerNumber: note.number ?? null,
+    status: note.status,
+    refunds: (note.refunds ?? []).map((entry) => {
+      const refund = entry.refund;
+      if (typeof refund === 'string') {
+        return {
+          refundId: refund,
+          amountMinor: String(entry.amount_refunded),
+          status: null,
+          failureReason: null,
+          reportedAt: null,
+        };
+      }
+      return {
+        refundId: refund.id,
+        amountMinor: String(entry.amount_refunded),
+        status: refundStatusOf(refund.status),
+        failureReason: refund.failure_reason ?? null,
+        reportedAt: refund.created,
+      };
+    }),
+  };
 }
 
 function toProviderInvoice(invoice: Stripe.Invoice): ProviderInvoice {

@@ -3,7 +3,9 @@ import { UsageRepository } from './usage.repository';
 
 /**
  * Closing a customer's usage period, for the module that invoices it: once closed, later usage
- * for the period is refused (`PERIOD_CLOSED`), so what an invoice was priced on cannot change.
+ * for the period is refused (`PERIOD_CLOSED`), so what an invoice was priced on cannot change
+ * except through corrections of recorded events, which leave the period a pending adjustment
+ * (`UsageCorrectionsService`).
  */
 @Injectable()
 export class UsagePeriods {

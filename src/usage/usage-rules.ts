@@ -15,7 +15,24 @@ export const USAGE_RULES = {
 
 const FIELDS = new Set(['customerId', 'endpoint', 'quantity', 'timestamp', 'eventId']);
 const ENDPOINT = /^\/[\x21-\x7e]*$/;
-const EVENT_ID = /^[\x21-\x7e]+$/;
+/** Visible ASCII; the length is checked apart (`USAGE_RULES.maxEventIdLength`). */
+export const EVENT_ID = /^[\x21-\x7e]+$/;
+const QUANTITY_RULES = { maxDecimalPlaces: USAGE_RULES.maxQuantityDecimals, maxIntegerDigits: 7 };
+
+/**
+ * A usage quantity as ingest takes it (a JSON number or a plain decimal string, 0 to 1,000,000,
+ * at most 6 decimal places), in canonical form ("007.50" → "7.5"), or what is wrong with it.
+ * Amending an event takes the same rule.
+ */
+export function checkQuantity(raw: unknown): { quantity: string } | { problem: string } {
+  const problem = jsonDecimalProblem(raw, QUANTITY_RULES);
+  if (problem) return { problem };
+  const exact = parseJsonDecimal(raw, QUANTITY_RULES);
+  if (exact.greaterThan(USAGE_RULES.maxQuantity)) {
+    return { problem: `must be at most ${USAGE_RULES.maxQuantity}` };
+  }
+  return { quantity: exact.toFixed() };
+}
 
 export type Checked = { event: UsageEvent } | { error: IngestError };
 
@@ -49,14 +66,8 @@ export function checkUsageEvent(raw: unknown, now: Date, maxAgeDays: number): Ch
   }
 
   // Absent means 1; null is refused like any other non-decimal (README "Usage rules").
-  const rawQuantity = input.quantity === undefined ? '1' : input.quantity;
-  const quantityRules = { maxDecimalPlaces: USAGE_RULES.maxQuantityDecimals, maxIntegerDigits: 7 };
-  const problem = jsonDecimalProblem(rawQuantity, quantityRules);
-  if (problem) return invalid('quantity', problem);
-  const exact = parseJsonDecimal(rawQuantity, quantityRules);
-  if (exact.greaterThan(USAGE_RULES.maxQuantity)) {
-    return invalid('quantity', `must be at most ${USAGE_RULES.maxQuantity}`);
-  }
+  const quantity = checkQuantity(input.quantity === undefined ? '1' : input.quantity);
+  if ('problem' in quantity) return invalid('quantity', quantity.problem);
 
   let timestamp = now;
   if (input.timestamp !== undefined) {
@@ -91,7 +102,7 @@ export function checkUsageEvent(raw: unknown, now: Date, maxAgeDays: number): Ch
       eventId,
       endpoint,
       // Canonical form ("007.50" → "7.5") so equal quantities are stored alike.
-      quantity: exact.toFixed(),
+      quantity: quantity.quantity,
       timestamp: iso,
       day: iso.slice(0, 10),
       period: iso.slice(0, 7),

@@ -41,3 +41,35 @@ export class BatchTooLarge extends DomainError {
     super('BATCH_TOO_LARGE', 'too_large', `A batch holds at most ${max} events; got ${size}`);
   }
 }
+
+export class UsageEventNotFound extends DomainError {
+  constructor(customerId: string, eventId: string) {
+    super(
+      'USAGE_EVENT_NOT_FOUND',
+      'not_found',
+      `Usage event ${eventId} of customer ${customerId} not found`,
+    );
+  }
+}
+
+/** A voided event counts for nothing and stays so: it cannot be amended. */
+export class UsageEventVoided extends DomainError {
+  constructor(customerId: string, eventId: string) {
+    super(
+      'USAGE_EVENT_VOIDED',
+      'conflict',
+      `Usage event ${eventId} of customer ${customerId} is voided; it cannot be amended`,
+    );
+  }
+}
+
+/** Lost the race for the event more times than is reasonable. */
+export class UsageCorrectionConflict extends DomainError {
+  constructor(customerId: string, eventId: string) {
+    super(
+      'CONCURRENT_MODIFICATION',
+      'conflict',
+      `Usage event ${eventId} of customer ${customerId} changed concurrently; retry`,
+    );
+  }
+}

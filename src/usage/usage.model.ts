@@ -56,3 +56,51 @@ export interface DayRecord {
   total: UsageTotals;
   endpoints: Map<string, UsageTotals>;
 }
+
+/** How a recorded event was corrected: removed entirely, or given another quantity. */
+export type UsageCorrectionType = 'void' | 'amend';
+
+/**
+ * One correction of a recorded event, as stored (the event itself is never rewritten): what its
+ * quantity was before and became, the change the totals took, and who made it and why.
+ */
+export interface UsageCorrection {
+  /** 1, 2, 3… per event: the event's `correctionSeq` after this correction. */
+  seq: number;
+  type: UsageCorrectionType;
+  /** Decimal strings: the effective quantity before and after ("0" after a void). */
+  previousQuantity: string;
+  quantity: string;
+  /** `quantity − previousQuantity`: what the day and endpoint totals changed by. */
+  delta: string;
+  reason: string;
+  at: string;
+  actor: { type: string; name: string };
+  requestId?: string;
+  /** Whether the event's period was invoiced (closed) then: the correction is an adjustment. */
+  periodClosed: boolean;
+}
+
+/** A recorded event with its corrections applied. */
+export interface RecordedUsageEvent {
+  customerId: string;
+  eventId: string;
+  endpoint: string;
+  timestamp: string;
+  ingestedAt: string;
+  /** Decimal string: the quantity as recorded at ingest (also the event's identity for replays). */
+  originalQuantity: string;
+  /** Decimal string: what the event counts for now ("0" once voided). */
+  quantity: string;
+  voided: boolean;
+  /** How many corrections the event has had (0 for none). */
+  correctionSeq: number;
+}
+
+/** A customer's invoiced period whose usage was corrected after its invoice (see UsageCorrections). */
+export interface PeriodAdjustment {
+  /** `YYYY-MM`. */
+  period: string;
+  /** Counts the corrections of the period's usage: 1, 2, 3… */
+  version: number;
+}

@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { AuditModule } from '../audit/audit.module';
 import { CustomersModule } from '../customers/customers.module';
 import { EventsModule } from '../events';
 import { PlansModule } from '../plans/plans.module';
 import { UsageSource } from './usage-source';
 import { UsageController } from './usage.controller';
+import { UsageCorrectionsController } from './usage-corrections.controller';
+import { UsageCorrectionsService } from './usage-corrections.service';
 import { UsageQueryService } from './usage-query.service';
 import { UsagePeriods } from './usage-periods.service';
 import { UsageReader } from './usage-reader';
@@ -17,8 +20,8 @@ import { UsageMetrics } from './usage.metrics';
 import './usage.config';
 
 @Module({
-  imports: [DiscoveryModule, CustomersModule, PlansModule, EventsModule],
-  controllers: [UsageController],
+  imports: [DiscoveryModule, CustomersModule, PlansModule, EventsModule, AuditModule],
+  controllers: [UsageController, UsageCorrectionsController],
   providers: [
     UsageRepository,
     UsageWriter,
@@ -27,10 +30,12 @@ import './usage.config';
     UsageService,
     UsageQueryService,
     UsagePeriods,
+    UsageCorrectionsService,
     UsageMetrics,
     { provide: UsageSource, useExisting: UsageQueryService },
   ],
-  // Services only: other modules read usage and close periods through these, never the store.
-  exports: [UsageSource, UsageQueryService, UsagePeriods],
+  // Services only: other modules read usage, close periods and settle adjustments of invoiced
+  // periods (UsageCorrectionsService) through these, never the store.
+  exports: [UsageSource, UsageQueryService, UsagePeriods, UsageCorrectionsService],
 })
 export class UsageModule {}

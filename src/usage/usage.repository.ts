@@ -11,8 +11,51 @@ import { DynamoDatabase } from '../database/dynamo-database';
 import { batchPutAll } from '../database/batch-put';
 import { queryAll } from '../database/query-all';
 import type { TransactItem } from '../database/transact-item';
-import { GSI1, Keys } from '../database/keys';
-import type { DayRecord, StoredEventPayload, UsageEvent, UsageTotals } from './usage.model';
+import { GSI1, Keys, type TableKey } from '../database/keys';
+import type {
+  DayRecord,
+  PeriodAdjustment,
+  RecordedUsageEvent,
+  StoredEventPayload,
+  UsageCorrection,
+  UsageEvent,
+  UsageTotals,
+} from './usage.model';
+
+/**
+ * Keys of usage corrections (beside the shared key list: no other module reads them). A
+ * correction lives in a partition of its event (customer ids never hold `#`, so an event id that
+ * does cannot reach another event's partition); a period's pending adjustment sits with the
+ * customer's other usage records.
+ */
+export const UsageCorrectionKeys = {
+  correctionPartition: (customerId: string, eventId: string) =>
+    `USAGE_CORRECTION#${customerId}#${eventId}`,
+  /** Zero-padded so that string order is the order of the corrections. */
+  correction: (customerId: string, eventId: string, seq: number): TableKey => ({
+    pk: UsageCorrectionKeys.correctionPartition(customerId, eventId),
+    sk: `SEQ#${String(seq).padStart(6, '0')}`,
+  }),
+  adjustment: (customerId: string, period: string): TableKey => ({
+    pk: Keys.usagePeriod(customerId, period).pk,
+    sk: `${UsageCorrectionKeys.adjustmentPrefix}${period}`,
+  }),
+  adjustmentPrefix: 'ADJUST#',
+};
+
+/** One correction as stored: the event as it was read, and what changes. */
+export interface CorrectionWrite {
+  /** The event as read: the write holds only while its `correctionSeq` is still this one. */
+  event: RecordedUsageEvent;
+  correction: UsageCorrection;
+  /** What the event's day and endpoint `n` change by: −1 for a void, 0 for an amendment. */
+  eventsDelta: number;
+  /** Items of the same transaction (outbox entry, audit record). */
+  extra: TransactItem[];
+}
+
+/** `applied`; `stale` when the event or its period moved since it was read; `conflict` to retry. */
+export type CorrectionOutcome = 'applied' | 'stale' | 'conflict';
 
 /** What one customer-day gains from a write: overall and per endpoint. */
 export interface DayIncrement {
@@ -212,8 +255,8 @@ export class UsageRepository {
       },
       ConsistentRead: true,
     });
-    const records: DayRecord[] = items.map(toDayRecord);
-    return records;
+    // A day whose every event was voided holds zero totals: it has no usage.
+    return items.map(toDayRecord).filter((d) => !isEmpty(d.total));
   }
 
   /** Raw events of one customer-day with `from <= timestamp < to` (for partial days). */
@@ -229,16 +272,244 @@ export class UsageRepository {
         // `<to>#` bounds the range just below events at exactly `to` (half-open).
         ':to': `${to}#`,
       },
-      ProjectionExpression: 'endpoint, quantity, #ts',
+      ProjectionExpression: 'endpoint, quantity, #ts, effectiveQuantity, voided',
       ExpressionAttributeNames: { '#ts': 'timestamp' },
     });
     const events: { endpoint: string; quantity: string }[] = [];
     for (const item of items) {
-      if ((item.timestamp as string) < to) {
-        events.push({ endpoint: item.endpoint as string, quantity: item.quantity as string });
+      // A voided event counts for nothing; an amended one for its corrected quantity.
+      if ((item.timestamp as string) < to && item.voided !== true) {
+        events.push({
+          endpoint: item.endpoint as string,
+          quantity: (item.effectiveQuantity ?? item.quantity) as string,
+        });
       }
     }
     return events;
+  }
+
+  /** One recorded event with its corrections applied (consistent read). */
+  async getEvent(customerId: string, eventId: string): Promise<RecordedUsageEvent | undefined> {
+    const { Item } = await this.db.exactDoc.send(
+      new GetCommand({
+        TableName: this.db.table,
+        Key: Keys.usageEvent(customerId, eventId),
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item) return undefined;
+    const original = Item.quantity as string;
+    return {
+      customerId,
+      eventId,
+      endpoint: Item.endpoint as string,
+      timestamp: Item.timestamp as string,
+      ingestedAt: Item.ingestedAt as string,
+      originalQuantity: original,
+      quantity: (Item.effectiveQuantity as string | undefined) ?? original,
+      voided: Item.voided === true,
+      correctionSeq: Item.correctionSeq ? Number(String(Item.correctionSeq as NumberValue)) : 0,
+    };
+  }
+
+  /** An event's corrections, oldest first (consistent read). */
+  async getCorrections(customerId: string, eventId: string): Promise<UsageCorrection[]> {
+    const items = await queryAll(this.db.doc, {
+      TableName: this.db.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: {
+        ':pk': UsageCorrectionKeys.correctionPartition(customerId, eventId),
+      },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({
+      seq: item.seq as number,
+      type: item.correction as UsageCorrection['type'],
+      previousQuantity: item.previousQuantity as string,
+      quantity: item.quantity as string,
+      delta: item.delta as string,
+      reason: item.reason as string,
+      at: item.at as string,
+      actor: item.actor as UsageCorrection['actor'],
+      ...(item.requestId ? { requestId: item.requestId as string } : {}),
+      periodClosed: item.periodClosed === true,
+    }));
+  }
+
+  /** Whether a customer's period is closed (its invoice finalized); consistent read. */
+  async isPeriodClosed(customerId: string, period: string): Promise<boolean> {
+    const { Item } = await this.db.doc.send(
+      new GetCommand({
+        TableName: this.db.table,
+        Key: Keys.usagePeriod(customerId, period),
+        ProjectionExpression: 'closedAt',
+        ConsistentRead: true,
+      }),
+    );
+    return Item?.closedAt !== undefined;
+  }
+
+  /**
+   * Records a correction in one transaction: the event's effective quantity and correction
+   * counter (only while the counter is the one read, so two corrections of one event never both
+   * apply), the correction record, the day and endpoint totals moved by the difference (no
+   * daily-limit condition), and either a check that the period is still open or, for a closed
+   * period, its pending adjustment's version moved on. `stale` when the event or the period
+   * moved since they were read (read again and decide again).
+   */
+  async writeCorrection(w: CorrectionWrite): Promise<CorrectionOutcome> {
+    const { event, correction } = w;
+    const day = event.timestamp.slice(0, 10);
+    const period = event.timestamp.slice(0, 7);
+    const names: Record<string, string> = {
+      '#q': 'q',
+      '#qe': `q:${event.endpoint}`,
+    };
+    const values: Record<string, unknown> = { ':dq': num(correction.delta) };
+    const adds = ['#q :dq', '#qe :dq'];
+    if (w.eventsDelta !== 0) {
+      names['#n'] = 'n';
+      names['#ne'] = `n:${event.endpoint}`;
+      values[':dn'] = num(w.eventsDelta);
+      adds.push('#n :dn', '#ne :dn');
+    }
+    const items: TransactItem[] = [
+      {
+        Update: {
+          TableName: this.db.table,
+          Key: Keys.usageEvent(event.customerId, event.eventId),
+          UpdateExpression:
+            'SET effectiveQuantity = :quantity, correctionSeq = :next' +
+            (correction.type === 'void' ? ', voided = :true' : ''),
+          ConditionExpression:
+            event.correctionSeq === 0
+              ? 'attribute_exists(pk) AND attribute_not_exists(correctionSeq)'
+              : 'attribute_exists(pk) AND correctionSeq = :seq',
+          ExpressionAttributeValues: {
+            ':quantity': correction.quantity,
+            ':next': correction.seq,
+            ...(correction.type === 'void' ? { ':true': true } : {}),
+            ...(event.correctionSeq === 0 ? {} : { ':seq': event.correctionSeq }),
+          },
+        },
+      },
+      {
+        Put: {
+          TableName: this.db.table,
+          Item: {
+            ...UsageCorrectionKeys.correction(event.customerId, event.eventId, correction.seq),
+            type: 'UsageCorrection',
+            customerId: event.customerId,
+            eventId: event.eventId,
+            seq: correction.seq,
+            correction: correction.type,
+            previousQuantity: correction.previousQuantity,
+            quantity: correction.quantity,
+            delta: correction.delta,
+            reason: correction.reason,
+            at: correction.at,
+            actor: correction.actor,
+            ...(correction.requestId ? { requestId: correction.requestId } : {}),
+            periodClosed: correction.periodClosed,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Update: {
+          TableName: this.db.table,
+          Key: Keys.usageDay(event.customerId, day),
+          UpdateExpression: `ADD ${adds.join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      },
+      correction.periodClosed
+        ? {
+            Update: {
+              TableName: this.db.table,
+              Key: UsageCorrectionKeys.adjustment(event.customerId, period),
+              UpdateExpression:
+                'SET #type = :type, customerId = :customer, #period = :period, updatedAt = :at ADD #version :one',
+              ExpressionAttributeNames: {
+                '#type': 'type',
+                '#period': 'period',
+                '#version': 'version',
+              },
+              ExpressionAttributeValues: {
+                ':type': 'UsageAdjustment',
+                ':customer': event.customerId,
+                ':period': period,
+                ':at': correction.at,
+                ':one': 1,
+              },
+            },
+          }
+        : {
+            ConditionCheck: {
+              TableName: this.db.table,
+              Key: Keys.usagePeriod(event.customerId, period),
+              ConditionExpression: 'attribute_not_exists(closedAt)',
+            },
+          },
+      ...w.extra,
+    ];
+    try {
+      await this.db.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return 'applied';
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) return 'stale';
+      if (reasons.some((r) => r.Code === 'TransactionConflict')) return 'conflict';
+      throw error;
+    }
+  }
+
+  /** A customer's periods corrected after their invoice and not billed since, oldest first. */
+  async pendingAdjustments(customerId: string): Promise<PeriodAdjustment[]> {
+    const items = await queryAll(this.db.exactDoc, {
+      TableName: this.db.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': Keys.usagePeriod(customerId, '').pk,
+        ':prefix': UsageCorrectionKeys.adjustmentPrefix,
+      },
+      ConsistentRead: true,
+    });
+    return items
+      .map((item) => ({
+        period: item.period as string,
+        version: Number(String(item.version as NumberValue)),
+        billed: item.billedVersion ? Number(String(item.billedVersion as NumberValue)) : 0,
+      }))
+      .filter((a) => a.version > a.billed)
+      .map(({ period, version }) => ({ period, version }))
+      .sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0));
+  }
+
+  /**
+   * Marks adjustments billed up to the versions given, for the caller's transaction: each item
+   * holds only while the period's version is still that one (a correction in between fails the
+   * transaction) and was not billed at that version already (two invoices never carry it).
+   */
+  adjustmentsBilledItems(
+    customerId: string,
+    adjustments: readonly PeriodAdjustment[],
+    billedAt: string,
+  ): TransactItem[] {
+    return adjustments.map(({ period, version }) => ({
+      Update: {
+        TableName: this.db.table,
+        Key: UsageCorrectionKeys.adjustment(customerId, period),
+        UpdateExpression: 'SET billedVersion = :version, billedAt = :at',
+        ConditionExpression:
+          '#version = :version AND (attribute_not_exists(billedVersion) OR billedVersion < :version)',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':version': version, ':at': billedAt },
+      },
+    }));
   }
 
   /** Freezes a customer's period: later usage for it fails the open-period check. */
@@ -293,10 +564,9 @@ function toDayRecord(item: Record<string, unknown>): DayRecord {
     if (!name.startsWith('q:')) continue;
     const endpoint = name.slice(2);
     const events = item[`n:${endpoint}`] as NumberValue | undefined;
-    endpoints.set(endpoint, {
-      quantity: String(value),
-      events: events ? Number(String(events)) : 0,
-    });
+    const totals = { quantity: String(value), events: events ? Number(String(events)) : 0 };
+    // An endpoint whose every event of the day was voided has no usage that day.
+    if (!isEmpty(totals)) endpoints.set(endpoint, totals);
   }
   return {
     day: item.day as string,
@@ -306,4 +576,9 @@ function toDayRecord(item: Record<string, unknown>): DayRecord {
     },
     endpoints,
   };
+}
+
+/** No event and no quantity: what totals come to once every event in them was voided. */
+function isEmpty(totals: UsageTotals): boolean {
+  return totals.events === 0 && new Dec(totals.quantity).isZero();
 }

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { BillingModule } from '../billing/billing.module';
+import { CreditNotesModule } from '../credit-notes/credit-notes.module';
 import { CustomersModule } from '../customers/customers.module';
 import { EventsModule } from '../events';
 import { CustomerEventsHandler } from './handlers/customer-events.handler';
+import { CreditNoteEventsHandler } from './handlers/credit-note-events.handler';
 import { CustomerResolver } from './handlers/customer-resolver';
 import { InvoiceEventsHandler } from './handlers/invoice-events.handler';
 import { PaymentIntentEventsHandler } from './handlers/payment-intent-events.handler';
@@ -17,11 +19,11 @@ import { WebhookMetrics } from './webhook.metrics';
 
 /**
  * Stripe webhooks: `POST /v1/webhooks/stripe` (signature-verified inbox, handlers for invoice,
- * customer and payment-intent events) and the admin routes to list and replay stored events.
+ * customer, payment-intent, credit-note and refund events) and the admin routes to list and replay stored events.
  * Exports nothing: other modules learn about payments through the outbox events.
  */
 @Module({
-  imports: [CustomersModule, BillingModule, EventsModule],
+  imports: [CustomersModule, BillingModule, CreditNotesModule, EventsModule],
   controllers: [StripeWebhooksController],
   providers: [
     WebhookSignatureVerifier,
@@ -31,6 +33,7 @@ import { WebhookMetrics } from './webhook.metrics';
     InvoiceEventsHandler,
     CustomerEventsHandler,
     PaymentIntentEventsHandler,
+    CreditNoteEventsHandler,
     StripeEventHandlers,
     StripeWebhooksService,
     WebhookMetrics,

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { Dec } from '../../common/money';
 import { type BulkheadPolicy, bulkhead } from 'cockatiel';
 import { Clock } from '../../common/time/clock';
 import { type Period, parsePeriod } from '../../common/time/period';
@@ -9,6 +8,7 @@ import { InvoiceAdjusters } from '../invoice-adjusters';
 import { InvoiceFinalizer } from '../invoice-finalizer';
 import {
   type Invoice,
+  type InvoiceLine,
   draftInvoice,
   finalizedInvoice,
   invoiceIdFor,
@@ -40,6 +40,9 @@ interface Priced {
   customer: Customer;
   draft: Invoice;
 }
+
+/** Lines only adjusters add: an invoice with one has adjuster records to commit. */
+const ADJUSTED = new Set<InvoiceLine['kind']>(['credit', 'adjustment']);
 
 const customersOf = (priced: readonly { customer: Customer }[]) => priced.map((p) => p.customer);
 
@@ -177,10 +180,12 @@ export class ChunkBiller {
       }),
     );
     const priced = all.filter((p): p is Priced => p !== undefined);
-    // An adjusted invoice (credits) commits the adjusters' records with its finalization, one
-    // customer at a time: the per-customer path, where a conflict is retried on its own.
-    const adjusted = priced.filter(({ draft }) => !new Dec(draft.credits).isZero());
-    const plain = priced.filter(({ draft }) => new Dec(draft.credits).isZero());
+    // An adjusted invoice (credits, late-usage adjustments) commits the adjusters' records with
+    // its finalization, one customer at a time: the per-customer path, where a conflict is
+    // retried on its own.
+    const isAdjusted = ({ draft }: Priced) => draft.lines.some((line) => ADJUSTED.has(line.kind));
+    const adjusted = priced.filter(isAdjusted);
+    const plain = priced.filter((p) => !isAdjusted(p));
     await Promise.all([
       this.oneByOne(customersOf(adjusted), pass, outcomes),
       this.provider.enabled

@@ -84,6 +84,10 @@ export const ERROR_CATALOGUE: Record<string, ErrorExample> = {
       'Event req-7f3a of customer acme was already recorded with a different quantity; use a new eventId for a different event',
   },
   BATCH_TOO_LARGE: { message: 'A batch holds at most 1000 events; got 1200' },
+  USAGE_EVENT_NOT_FOUND: { message: 'Usage event req-7f3a of customer acme not found' },
+  USAGE_EVENT_VOIDED: {
+    message: 'Usage event req-7f3a of customer acme is voided; it cannot be amended',
+  },
   // Invoices and billing runs.
   INVOICE_NOT_FOUND: { message: 'Invoice inv_acme_2026-10 not found' },
   INVALID_INVOICE_TRANSITION: {
@@ -112,6 +116,55 @@ export const ERROR_CATALOGUE: Record<string, ErrorExample> = {
     message:
       'Credit grant promo-1 of customer acme exists with a different amount; use a new grantId for a different grant',
     details: { grantId: 'promo-1', differs: ['amount'] },
+  },
+  CREDIT_GRANT_OF_CREDIT_NOTE: {
+    message:
+      "Credit grant cn_cn-1 of customer acme is a credit note's credit; void the credit note instead",
+    details: { grantId: 'cn_cn-1' },
+  },
+  // Credit notes.
+  CREDIT_NOTE_NOT_FOUND: { message: 'Credit note cn-1 not found' },
+  CREDIT_NOTE_CONFLICT: {
+    message:
+      'Credit note cn-1 exists with a different amount; use a new creditNoteId for a different note',
+    details: { creditNoteId: 'cn-1', differs: ['amount'] },
+  },
+  INVOICE_NOT_CREDITABLE: {
+    message: 'Invoice inv_acme_2026-10 is a draft; refresh or edit it instead of crediting it',
+    details: { status: 'draft' },
+  },
+  UNKNOWN_INVOICE_LINE: {
+    message: 'Invoice inv_acme_2026-10 has no creditable line L9',
+    details: { lineId: 'L9' },
+  },
+  CREDIT_NOTE_EXCEEDS_LINE: {
+    message:
+      'Line L1 of invoice inv_acme_2026-10 is 10.00, 8.00 of it credited already; 4.00 more is too much',
+    details: { lineId: 'L1', lineAmount: '10.00', credited: '8.00', requested: '4.00' },
+  },
+  CREDIT_NOTE_EXCEEDS_INVOICE: {
+    message:
+      'Invoice inv_acme_2026-10 totals 25.00, 20.00 of it credited already; 10.00 more is too much',
+    details: { total: '25.00', creditedTotal: '20.00', requested: '10.00' },
+  },
+  CREDIT_NOTE_EXCEEDS_AMOUNT_DUE: {
+    message:
+      'Invoice inv_acme_2026-10 has 15.00 still due; a credit note of 20.00 would take it below zero',
+    details: { amountDue: '15.00', requested: '20.00' },
+  },
+  CREDIT_NOTE_AMOUNTS_INVALID: {
+    message:
+      "Invoice inv_acme_2026-10 is paid: refund + credit must be the note's total (10.00), not 5.00 + 0.00",
+    details: { invoiceStatus: 'paid', total: '10.00', refund: '5.00', credit: '0.00' },
+  },
+  CREDIT_NOTE_EXCEEDS_PAYMENT: {
+    message:
+      'Invoice inv_acme_2026-10 has 5.00 left to refund; a refund of 10.00 is too much (give the rest as credit)',
+    details: { refundable: '5.00', requested: '10.00' },
+  },
+  CREDIT_NOTE_NOT_VOIDABLE: {
+    message: 'Credit note cn-1 cannot be voided: its refund of 10.00 USD succeeded',
+    details: { reason: 'refunded' },
   },
   // Webhooks.
   INVALID_SIGNATURE: {

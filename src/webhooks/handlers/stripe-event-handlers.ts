@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { StripeEvent } from '../stripe-event';
+import { CreditNoteEventsHandler } from './credit-note-events.handler';
 import { CustomerEventsHandler } from './customer-events.handler';
 import { type HandlerOutcome, type StripeEventHandler, ignored } from './handler-outcome';
 import { InvoiceEventsHandler } from './invoice-events.handler';
@@ -14,6 +15,7 @@ export class StripeEventHandlers {
     invoices: InvoiceEventsHandler,
     customers: CustomerEventsHandler,
     payments: PaymentIntentEventsHandler,
+    creditNotes: CreditNoteEventsHandler,
   ) {
     this.routes = new Map<string, StripeEventHandler>([
       ['invoice.finalized', (e) => invoices.finalized(e)],
@@ -32,6 +34,14 @@ export class StripeEventHandlers {
       ['customer.subscription.deleted', (e) => customers.subscriptionChanged(e)],
       ['payment_intent.succeeded', (e) => payments.succeeded(e)],
       ['payment_intent.payment_failed', (e) => payments.failed(e)],
+      ['credit_note.created', (e) => creditNotes.creditNote(e)],
+      ['credit_note.updated', (e) => creditNotes.creditNote(e)],
+      ['credit_note.voided', (e) => creditNotes.creditNote(e)],
+      ['refund.created', (e) => creditNotes.refund(e)],
+      ['refund.updated', (e) => creditNotes.refund(e)],
+      ['refund.failed', (e) => creditNotes.refund(e)],
+      ['charge.refund.updated', (e) => creditNotes.refund(e)],
+      ['charge.refunded', (e) => creditNotes.chargeRefunded(e)],
     ]);
   }
 

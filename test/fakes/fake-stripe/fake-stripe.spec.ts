@@ -309,6 +309,96 @@ describe('fake Stripe API driven by the real stripe SDK', () => {
     const verified = stripe.webhooks.constructEvent(payload, header, secret);
     expect(verified.id).toBe(finalized.id);
   });
+
+  describe('credit notes and refunds', () => {
+    /** An invoice of 1,000 with one 1,000 line, finalized (open). */
+    async function openInvoice() {
+      const customer = await stripe.customers.create({ email: 'cn@example.com' });
+      const invoice = await stripe.invoices.create({
+        customer: customer.id,
+        collection_method: 'send_invoice',
+        days_until_due: 30,
+        pending_invoice_items_behavior: 'exclude',
+      });
+      await stripe.invoiceItems.create({
+        customer: customer.id,
+        invoice: invoice.id,
+        amount: 1000,
+        currency: 'usd',
+      });
+      return stripe.invoices.finalizeInvoice(invoice.id);
+    }
+
+    it('reduces what an open invoice asks for, and settles it when nothing is left', async () => {
+      const invoice = await openInvoice();
+      const line = invoice.lines.data[0];
+      const note = await stripe.creditNotes.create({
+        invoice: invoice.id,
+        lines: [{ type: 'invoice_line_item', invoice_line_item: line.id, amount: 400 }],
+      });
+      expect(note).toMatchObject({ total: 400, pre_payment_amount: 400, type: 'pre_payment' });
+      expect(await stripe.invoices.retrieve(invoice.id)).toMatchObject({
+        status: 'open',
+        amount_due: 600,
+      });
+      await expect(
+        stripe.creditNotes.create({
+          invoice: invoice.id,
+          lines: [{ type: 'invoice_line_item', invoice_line_item: line.id, amount: 601 }],
+        }),
+      ).rejects.toMatchObject({ statusCode: 400 });
+      await stripe.creditNotes.create({ invoice: invoice.id, amount: 600 });
+      expect(await stripe.invoices.retrieve(invoice.id)).toMatchObject({
+        status: 'paid',
+        amount_due: 0,
+      });
+      await expect(stripe.creditNotes.voidCreditNote(note.id)).rejects.toMatchObject({
+        statusCode: 400,
+      });
+    });
+
+    it('refunds a paid invoice’s charge, requires refund + credit + out of band = the total, and settles refunds later', async () => {
+      const invoice = await openInvoice();
+      await stripe.invoices.pay(invoice.id);
+      await expect(
+        stripe.creditNotes.create({ invoice: invoice.id, amount: 500, refund_amount: 400 }),
+      ).rejects.toMatchObject({ statusCode: 400 });
+      fake.refunds.createAs('pending');
+      const note = await stripe.creditNotes.create({
+        invoice: invoice.id,
+        amount: 500,
+        refund_amount: 300,
+        out_of_band_amount: 200,
+        expand: ['refunds.refund'],
+      });
+      const refund = note.refunds[0].refund as Stripe.Refund;
+      expect(refund).toMatchObject({ object: 'refund', amount: 300, status: 'pending' });
+      expect(note).toMatchObject({ post_payment_amount: 500, out_of_band_amount: 200 });
+      await expect(stripe.creditNotes.voidCreditNote(note.id)).rejects.toMatchObject({
+        statusCode: 400,
+      });
+      fake.refunds.settle(refund.id, 'failed');
+      expect(await stripe.refunds.retrieve(refund.id)).toMatchObject({
+        status: 'failed',
+        failure_reason: 'expired_or_canceled_card',
+      });
+      expect(fake.events.map((e) => e.type)).toEqual(
+        expect.arrayContaining([
+          'credit_note.created',
+          'refund.created',
+          'charge.refunded',
+          'refund.updated',
+          'refund.failed',
+        ]),
+      );
+      await expect(stripe.creditNotes.voidCreditNote(note.id)).resolves.toMatchObject({
+        status: 'void',
+      });
+      await expect(
+        stripe.creditNotes.create({ invoice: invoice.id, amount: 1001, out_of_band_amount: 1001 }),
+      ).rejects.toMatchObject({ statusCode: 400 });
+    });
+  });
 });
 
 describe('fake Stripe helpers', () => {

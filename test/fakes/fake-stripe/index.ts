@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
+import { settleRefund } from './credit-notes';
 import { Faults } from './faults';
 import { IdempotencyStore } from './idempotency';
 import { buildRouter } from './router';
@@ -14,6 +15,7 @@ export type {
   FakeStripeState,
   FaultControls,
   RecordedRequest,
+  RefundControls,
   StripeObject,
 } from './types';
 export { signWebhookPayload } from './webhooks';
@@ -22,7 +24,7 @@ const HOST = '127.0.0.1';
 
 /**
  * Starts an in-process, stateful imitation of the Stripe v1 API for the
- * customers / invoice items / invoices flows, reachable by the real `stripe`
+ * customers / invoice items / invoices / credit notes and refunds flows, reachable by the real `stripe`
  * SDK via `{ host, port, protocol: 'http' }`.
  */
 export async function startFakeStripe(opts: FakeStripeOptions = {}): Promise<FakeStripe> {
@@ -71,9 +73,19 @@ export async function startFakeStripe(opts: FakeStripeOptions = {}): Promise<Fak
       customers: store.customers,
       invoiceItems: store.invoiceItems,
       invoices: store.invoices,
+      creditNotes: store.creditNotes,
+      refunds: store.refunds,
+      charges: store.charges,
     },
     requests,
     faults,
+    refunds: {
+      createAs(status) {
+        store.refundStatus = status;
+      },
+      settle: (refundId, status, failureReason) =>
+        settleRefund(store, refundId, status, failureReason),
+    },
     events: store.events,
     reset() {
       store.reset();

@@ -146,7 +146,47 @@ function invoiceNumber(store: Store, invoice: StripeObject): string {
   return `${prefix.toUpperCase()}-${String(seq).padStart(4, '0')}`;
 }
 
-function markPaid(store: Store, invoice: StripeObject, req: RequestInfo, outOfBand: boolean) {
+/**
+ * The charge a payment through Stripe leaves behind (refunds go back to it). Stripe would also
+ * send `charge.succeeded` and `payment_intent.succeeded`; the fake keeps its event stream to the
+ * invoice events.
+ */
+function recordCharge(store: Store, invoice: StripeObject): void {
+  const id = randomId('ch_');
+  store.charges.set(id, {
+    id,
+    object: 'charge',
+    amount: invoice.amount_due,
+    amount_captured: invoice.amount_due,
+    amount_refunded: 0,
+    captured: true,
+    created: store.now(),
+    currency: invoice.currency,
+    customer: invoice.customer,
+    livemode: false,
+    metadata: {},
+    paid: true,
+    payment_intent: randomId('pi_'),
+    refunded: false,
+    refunds: {
+      object: 'list',
+      data: [],
+      has_more: false,
+      total_count: 0,
+      url: `/v1/charges/${id}/refunds`,
+    },
+    status: 'succeeded',
+  });
+  store.chargeOfInvoice.set(invoice.id, id);
+}
+
+export function markPaid(
+  store: Store,
+  invoice: StripeObject,
+  req: RequestInfo,
+  outOfBand: boolean,
+) {
+  if (!outOfBand && invoice.amount_due > 0) recordCharge(store, invoice);
   invoice.status = 'paid';
   invoice.amount_paid = invoice.amount_due;
   invoice.amount_remaining = 0;

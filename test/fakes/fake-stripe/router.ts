@@ -1,3 +1,4 @@
+import { registerCreditNotes } from './credit-notes';
 import { registerCustomers } from './customers';
 import { registerEvents } from './events';
 import { registerInvoiceItems } from './invoice-items';
@@ -55,6 +56,7 @@ export function buildRouter(): Router {
   registerCustomers(router);
   registerInvoiceItems(router);
   registerInvoices(router);
+  registerCreditNotes(router);
   registerEvents(router);
   return router;
 }

@@ -22,6 +22,14 @@ export class Store {
   readonly customers = new Map<string, StripeObject>();
   readonly invoiceItems = new Map<string, StripeObject>();
   readonly invoices = new Map<string, StripeObject>();
+  readonly creditNotes = new Map<string, StripeObject>();
+  readonly refunds = new Map<string, StripeObject>();
+  /** Charges of invoices paid through Stripe (not out of band): what refunds go back to. */
+  readonly charges = new Map<string, StripeObject>();
+  /** Invoice id → the charge that paid it. */
+  readonly chargeOfInvoice = new Map<string, string>();
+  /** The status refunds are created with: card refunds in test mode succeed at once. */
+  refundStatus: 'succeeded' | 'pending' = 'succeeded';
   /** Oldest first; the public `events` array is this very array so tests see live updates. */
   readonly events: StripeObject[] = [];
 
@@ -61,6 +69,9 @@ export class Store {
     if (id.startsWith('cus_')) return this.customers.get(id);
     if (id.startsWith('ii_')) return this.invoiceItems.get(id);
     if (id.startsWith('in_')) return this.invoices.get(id);
+    if (id.startsWith('cn_')) return this.creditNotes.get(id);
+    if (id.startsWith('re_')) return this.refunds.get(id);
+    if (id.startsWith('ch_')) return this.charges.get(id);
     return undefined;
   }
 
@@ -68,6 +79,11 @@ export class Store {
     this.customers.clear();
     this.invoiceItems.clear();
     this.invoices.clear();
+    this.creditNotes.clear();
+    this.refunds.clear();
+    this.charges.clear();
+    this.chargeOfInvoice.clear();
+    this.refundStatus = 'succeeded';
     this.events.length = 0;
   }
 }

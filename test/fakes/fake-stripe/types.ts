@@ -49,6 +49,16 @@ export interface FakeStripeState {
   customers: Map<string, StripeObject>;
   invoiceItems: Map<string, StripeObject>;
   invoices: Map<string, StripeObject>;
+  creditNotes: Map<string, StripeObject>;
+  refunds: Map<string, StripeObject>;
+  charges: Map<string, StripeObject>;
+}
+
+export interface RefundControls {
+  /** The status new refunds get: `succeeded` (the default, as card refunds in test mode) or `pending`. */
+  createAs(status: 'succeeded' | 'pending'): void;
+  /** Moves a refund to its end and emits `refund.updated` (and `refund.failed`), as Stripe does. */
+  settle(refundId: string, status: 'succeeded' | 'failed', failureReason?: string): StripeObject;
 }
 
 export interface FakeStripe {
@@ -61,6 +71,7 @@ export interface FakeStripe {
   state: FakeStripeState;
   requests: RecordedRequest[];
   faults: FaultControls;
+  refunds: RefundControls;
   events: StripeObject[];
   reset(): void;
   close(): Promise<void>;
