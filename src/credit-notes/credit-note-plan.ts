@@ -2,16 +2,7 @@ import type { InvoiceCredit } from '../billing/invoice-credits';
 import type { Invoice } from '../billing/invoice.model';
 import type { InvoiceCreditChange } from '../billing/invoices.service';
 import { ValidationFailed } from '../common/errors/domain-error';
-import {
-  type Decimal,
-  Dec,
-  InvalidDecimalError,
-  ZERO,
-  currencyExponent,
-  formatMoney,
-  parseDecimal,
-  sumDecimals,
-} from '../common/money';
+import { type Decimal, Dec, ZERO, formatMoney, sumDecimals, moneyInput } from '../common/money';
 import {
   CreditNoteAmountsInvalid,
   CreditNoteConflict,
@@ -61,32 +52,6 @@ export interface ProviderInfo {
   name: string;
 }
 
-/** Far beyond any real amount; keeps absurd input out of the arithmetic. */
-const MAX_AMOUNT_INTEGER_DIGITS = 15;
-
-function amountOf(value: string, currency: string, field: string, positive: boolean): Decimal {
-  const places = currencyExponent(currency);
-  let amount: Decimal;
-  try {
-    amount = parseDecimal(value, {
-      maxDecimalPlaces: places,
-      maxIntegerDigits: MAX_AMOUNT_INTEGER_DIGITS,
-    });
-  } catch (error) {
-    if (!(error instanceof InvalidDecimalError)) throw error;
-    const message =
-      error.reason === 'too_many_decimals'
-        ? `${field} must have at most ${places} decimal places in ${currency}`
-        : `${field} ${error.message}`;
-    throw new ValidationFailed([{ field, messages: [message] }]);
-  }
-  if (positive ? !amount.greaterThan(0) : amount.isNegative()) {
-    const bound = positive ? 'greater than 0' : 'greater than or equal to 0';
-    throw new ValidationFailed([{ field, messages: [`${field} must be ${bound}`] }]);
-  }
-  return amount;
-}
-
 /** The request, checked: either lines or one amount, amounts in the invoice's currency. */
 export function parseRequest(
   invoice: Pick<Invoice, 'currency'>,
@@ -114,11 +79,11 @@ export function parseRequest(
       seen.add(line.lineId);
       return {
         lineId: line.lineId,
-        amount: amountOf(line.amount, currency, `lines.${i}.amount`, true),
+        amount: moneyInput(line.amount, currency, `lines.${i}.amount`),
       };
     });
   } else {
-    const amount = amountOf(input.amount as string, currency, 'amount', true);
+    const amount = moneyInput(input.amount as string, currency, 'amount');
     lines = [{ lineId: ADJUSTMENT_LINE_ID, amount }];
   }
   return {
@@ -128,8 +93,14 @@ export function parseRequest(
     mode: input.lines !== undefined ? 'lines' : 'amount',
     lines,
     total: sumDecimals(lines.map((l) => l.amount)),
-    refund: input.refund === undefined ? ZERO : amountOf(input.refund, currency, 'refund', false),
-    credit: input.credit === undefined ? ZERO : amountOf(input.credit, currency, 'credit', false),
+    refund:
+      input.refund === undefined
+        ? ZERO
+        : moneyInput(input.refund, currency, 'refund', { allowZero: true }),
+    credit:
+      input.credit === undefined
+        ? ZERO
+        : moneyInput(input.credit, currency, 'credit', { allowZero: true }),
   };
 }
 

@@ -2,14 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InvalidCursor, ValidationFailed } from '../common/errors/domain-error';
 import { decodeCursor, encodeCursor } from '../common/http/cursor';
 import { IdGenerator } from '../common/ids';
-import {
-  type Decimal,
-  Dec,
-  InvalidDecimalError,
-  currencyExponent,
-  formatMoney,
-  parseDecimal,
-} from '../common/money';
+import { type Decimal, Dec, formatMoney, moneyInput } from '../common/money';
 import { Clock } from '../common/time/clock';
 import { parseInstant } from '../common/time/instant';
 import { CustomerArchived } from '../customers/customer.errors';
@@ -41,9 +34,6 @@ export interface GrantCreditInput {
   description?: string;
   metadata?: Record<string, string>;
 }
-
-/** Amounts above this many digits before the point are refused (far beyond any real grant). */
-const MAX_AMOUNT_INTEGER_DIGITS = 15;
 
 const jsonKey = (metadata: Record<string, string>) =>
   JSON.stringify(Object.entries(metadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -301,7 +291,7 @@ export class CreditsService {
   /** The grant a request describes, validated against the customer's currency. */
   private newGrant(customer: Customer, input: GrantCreditInput, now: Date): CreditGrant {
     const currency = customer.currency;
-    const amount = this.amount(input.amount, currency);
+    const amount = moneyInput(input.amount, currency, 'amount');
     const effectiveAt = input.effectiveAt
       ? parseInstant(input.effectiveAt, 'effectiveAt')
       : new Date(now);
@@ -327,30 +317,6 @@ export class CreditsService {
       effectiveAtGiven: input.effectiveAt !== undefined,
       revision: 1,
     };
-  }
-
-  private amount(value: string, currency: string): Decimal {
-    const places = currencyExponent(currency);
-    let amount: Decimal;
-    try {
-      amount = parseDecimal(value, {
-        maxDecimalPlaces: places,
-        maxIntegerDigits: MAX_AMOUNT_INTEGER_DIGITS,
-      });
-    } catch (error) {
-      if (!(error instanceof InvalidDecimalError)) throw error;
-      const message =
-        error.reason === 'too_many_decimals'
-          ? `amount must have at most ${places} decimal places in ${currency}`
-          : `amount ${error.message}`;
-      throw new ValidationFailed([{ field: 'amount', messages: [message] }]);
-    }
-    if (amount.lessThanOrEqualTo(0)) {
-      throw new ValidationFailed([
-        { field: 'amount', messages: ['amount must be greater than 0'] },
-      ]);
-    }
-    return amount;
   }
 
   /**

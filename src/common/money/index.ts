@@ -18,3 +18,4 @@ export {
   UnknownCurrencyError,
   type InvalidDecimalReason,
 } from './money.errors';
+export { moneyInput } from './money-input';
