@@ -13,6 +13,7 @@ import { AdjustmentsModule } from './adjustments/adjustments.module';
 import { AuditModule } from './audit/audit.module';
 import { BillingModule } from './billing/billing.module';
 import { DatabaseModule } from './database/database.module';
+import { DocumentsModule } from './documents/documents.module';
 import type { EmbeddedDynamoDb } from './database/embedded-dynamodb';
 import { EventsModule } from './events';
 import { HealthModule } from './health/health.module';
@@ -65,6 +66,7 @@ export class AppModule {
         CreditsModule,
         CreditNotesModule,
         AdjustmentsModule,
+        DocumentsModule,
       ],
     };
   }

@@ -149,7 +149,7 @@ describe('Cross-cutting behaviour (e2e)', () => {
       expect(res.body.paths['/v1/plans/{id}']).toBeDefined();
       const schema = res.body.components.schemas.CreateCustomerDto;
       expect(Object.keys(schema.properties).sort()).toEqual(
-        ['currency', 'email', 'id', 'metadata', 'name', 'planId'].sort(),
+        ['billingAddress', 'currency', 'email', 'id', 'metadata', 'name', 'planId', 'taxId'].sort(),
       );
       const ui = await t.http.get('/docs/');
       expect(ui.status).toBe(200);

@@ -1,5 +1,7 @@
 import { routesFromOpenApi } from './support/openapi-routes';
 import { startTestApp, TEST_KEYS, type TestApp } from './support/test-app';
+import { signLink } from '../src/documents/document-links';
+import { DEVELOPMENT_DOCUMENT_LINK_SECRET } from '../src/documents/documents.config';
 
 /*
  * Every route × every scope against an explicit table (DESIGN §4): admin may do everything;
@@ -47,6 +49,7 @@ const EXPECTED: Record<string, Access> = {
 
   'POST /v1/pricing/quote': 'read',
   'GET /v1/customers/{id}/charges': 'read',
+  'GET /v1/customers/{id}/charges/explain': 'read',
 
   'GET /v1/invoices/{id}': 'read',
   'GET /v1/customers/{id}/invoices': 'read',
@@ -54,6 +57,9 @@ const EXPECTED: Record<string, Access> = {
   'POST /v1/invoices/{id}/refresh': 'admin',
   'POST /v1/invoices/{id}/finalize': 'admin',
   'POST /v1/invoices/{id}/void': 'admin',
+  'POST /v1/invoices/{id}/payments': 'admin',
+  'POST /v1/invoices/{id}/mark-uncollectible': 'admin',
+  'GET /v1/invoices/{id}/explain': 'read',
 
   'GET /v1/billing-runs/{period}': 'read',
   'POST /v1/billing-runs': 'admin',
@@ -74,6 +80,12 @@ const EXPECTED: Record<string, Access> = {
   'GET /v1/customers/{id}/credit-notes': 'read',
   'GET /v1/credit-notes/{id}': 'read',
   'POST /v1/credit-notes/{id}/void': 'admin',
+
+  'GET /v1/invoices/{id}/document': 'read',
+  'GET /v1/credit-notes/{id}/document': 'read',
+  'POST /v1/invoices/{id}/share-link': 'admin',
+  // Authenticated by the signed token in its path instead of a key.
+  'GET /v1/public/invoices/{token}': 'public',
 };
 
 /** Routes that are deliberately not in the OpenAPI document: none (docs and metrics are too). */
@@ -90,6 +102,13 @@ function allows(access: Access, scope: Scope): boolean {
 function concretePath(template: string): string {
   return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
     if (name === 'period') return '2026-01';
+    // A correctly signed share link (to an invoice that does not exist: 404 past the guard).
+    if (name === 'token') {
+      return signLink(
+        { invoiceId: 'inv_scope-acme_2026-01', exp: 4_102_444_800 },
+        DEVELOPMENT_DOCUMENT_LINK_SECRET,
+      );
+    }
     if (template.startsWith('/v1/invoices')) return 'inv_scope-acme_2026-01';
     if (template.startsWith('/v1/plans')) return 'paid';
     if (template.startsWith('/v1/webhooks')) return 'evt_scope_1';

@@ -14,20 +14,10 @@ import { ApiErrors } from '../common/openapi';
 import { IsDateOrInstant } from '../common/http/validators';
 import { Clock } from '../common/time/clock';
 import { parseInstant } from '../common/time/instant';
-import { AUDIT_RETENTION_DAYS, type AuditRecord } from './audit.model';
+import { AUDIT_ENTITY_TYPES, AUDIT_RETENTION_DAYS, type AuditRecord } from './audit.model';
 import { AuditService } from './audit.service';
 
-const ENTITY_TYPES = [
-  'customer',
-  'plan',
-  'invoice',
-  'payment',
-  'webhook',
-  'billing_run',
-  'credit_grant',
-  'credit_note',
-  'usage_event',
-];
+const ENTITY_TYPES = [...AUDIT_ENTITY_TYPES];
 
 export class AuditQueryDto {
   @ApiPropertyOptional({ enum: ENTITY_TYPES })

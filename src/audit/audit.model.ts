@@ -1,15 +1,20 @@
 import type { Actor } from '../common/request-context';
 
-export type AuditEntityType =
-  | 'customer'
-  | 'plan'
-  | 'invoice'
-  | 'payment'
-  | 'webhook'
-  | 'billing_run'
-  | 'credit_grant'
-  | 'credit_note'
-  | 'usage_event';
+/** What an audit record is about; the audit API filters by these. */
+export const AUDIT_ENTITY_TYPES = [
+  'customer',
+  'plan',
+  'invoice',
+  'payment',
+  'webhook',
+  'billing_run',
+  'credit_grant',
+  'credit_note',
+  'usage_event',
+  'invoice_document',
+] as const;
+
+export type AuditEntityType = (typeof AUDIT_ENTITY_TYPES)[number];
 
 /** What a service reports; who, when and the request id are filled in by AuditService. */
 export interface AuditChange {

@@ -13,6 +13,7 @@ import { InvoiceMetrics } from './invoice.metrics';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesRepository } from './invoices.repository';
 import { InvoicesService } from './invoices.service';
+import { ManualPaymentProviderSubscriber } from './manual-payment-provider.subscriber';
 import { ProviderInvoicesService } from './provider-invoices.service';
 import { ChunkBiller } from './runs/billing-run.chunk';
 import { BillingRunController } from './runs/billing-run.controller';
@@ -44,6 +45,7 @@ import './billing.config';
     InvoiceAdjusters,
     ProviderInvoicesService,
     InvoicesService,
+    ManualPaymentProviderSubscriber,
     { provide: BillingRunOptions, useValue: new BillingRunOptions() },
     BillingRunRepository,
     BillingRunMetrics,

@@ -101,15 +101,17 @@ export function withCredit(
   }
   const next: Invoice = { ...invoice, lines, creditedTotal: money(creditedTotal.plus(total)) };
   if (!owed(invoice)) return { next, reducesAmountDue: false };
+  // What is still owed: payments recorded without a provider may have paid part of it.
   const due = new Dec(invoice.amountDue);
-  if (total.greaterThan(due)) {
+  const unpaid = due.minus(invoice.amountPaid || '0');
+  if (total.greaterThan(unpaid)) {
     throw new CreditExceedsAmountDue(invoice.id, {
-      amountDue: invoice.amountDue,
+      amountDue: money(unpaid),
       requested: money(total),
     });
   }
   next.amountDue = money(due.minus(total));
-  if (due.minus(total).isZero()) {
+  if (unpaid.minus(total).isZero()) {
     next.status = 'paid';
     next.paidAt = at;
   }

@@ -4,7 +4,10 @@ import { AuditService } from '../audit/audit.service';
 import type { TransactItem } from '../database/transact-item';
 import { OutboxBatchTooLarge, OutboxWriter } from '../events';
 import type { BillingEvent, BillingEventType } from '../events/billing-event.model';
-import type { Invoice } from './invoice.model';
+import type { Invoice, InvoicePayment } from './invoice.model';
+
+/** `PaymentEventData.provider` of payments recorded without a payment provider. */
+export const MANUAL_PAYMENT_PROVIDER = 'manual';
 
 /**
  * What the audit trail and the event stream say about an invoice. One place, so an invoice
@@ -23,6 +26,17 @@ export function invoiceSummary(invoice: Invoice) {
     amountDue: invoice.amountDue,
     creditedTotal: invoice.creditedTotal,
     amountPaid: invoice.amountPaid,
+    ...(invoice.payments
+      ? {
+          payments: invoice.payments.map((p) => ({
+            id: p.id,
+            amount: p.amount,
+            method: p.method,
+            reference: p.reference,
+            paidAt: p.paidAt,
+          })),
+        }
+      : {}),
     lines: invoice.lines.map((l) => ({
       id: l.id,
       kind: l.kind,
@@ -83,6 +97,31 @@ export function invoiceEvent(
   );
 }
 
+/** `billing.payment.processed` of a payment recorded on `invoice` without a provider. */
+export function manualPaymentEvent(
+  outbox: OutboxWriter,
+  invoice: Invoice,
+  payment: InvoicePayment,
+): BillingEvent {
+  return outbox.event(
+    'billing.payment.processed',
+    {
+      paymentId: payment.id,
+      provider: MANUAL_PAYMENT_PROVIDER,
+      status: 'succeeded',
+      amount: payment.amount,
+      amountReceived: payment.amount,
+      currency: invoice.currency,
+      invoiceId: invoice.id,
+      failureCode: null,
+      stripeEventId: null,
+      method: payment.method,
+      reference: payment.reference,
+    },
+    { customerId: invoice.customerId, occurredAt: payment.recordedAt },
+  );
+}
+
 /** An audited invoice change: `before` undefined for a new invoice. */
 export interface InvoiceAudit {
   before?: Invoice;
@@ -109,10 +148,22 @@ export class InvoiceRecords {
     private readonly audit: AuditService,
   ) {}
 
+  /** The event of a payment recorded without a provider (for `itemsFor`'s `otherEvents`). */
+  paymentEvent(invoice: Invoice, payment: InvoicePayment): BillingEvent {
+    return manualPaymentEvent(this.outbox, invoice, payment);
+  }
+
   /** The items to add to the transaction that makes the `audits` changes and `events`. */
-  itemsFor(audits: readonly InvoiceAudit[], events: readonly InvoiceEventOf[]): TransactItem[] {
+  itemsFor(
+    audits: readonly InvoiceAudit[],
+    events: readonly InvoiceEventOf[],
+    otherEvents: readonly BillingEvent[] = [],
+  ): TransactItem[] {
     return [
-      ...this.outboxItems(events.map((e) => invoiceEvent(this.outbox, e.invoice, e.type))),
+      ...this.outboxItems([
+        ...events.map((e) => invoiceEvent(this.outbox, e.invoice, e.type)),
+        ...otherEvents,
+      ]),
       ...this.audit.entries(
         ...audits.map((a) => invoiceAuditChange(a.before, a.after, a.operation)),
       ),

@@ -1,9 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../common/http/page-query.dto';
+import { ExplainedLineDto, ExplainedSegmentDto } from '../pricing/explain.dto';
 import { RESOURCE_ID_PATTERN } from '../common/http/resource-id.pipe';
 import { IsPeriod } from '../common/http/validators';
-import type { Invoice } from './invoice.model';
+import {
+  type Invoice,
+  type InvoicePayment,
+  PAYMENT_METHODS,
+  type PaymentMethod,
+} from './invoice.model';
 
 export class CreateInvoiceDto {
   @ApiProperty({ example: 'acme' })
@@ -17,6 +23,54 @@ export class CreateInvoiceDto {
 }
 
 export class ListInvoicesQuery extends PageQueryDto {}
+
+/** Like every id of ours: letters, digits, "_", "-", "." (1-64). */
+const PAYMENT_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export class RecordPaymentDto {
+  @ApiPropertyOptional({
+    example: 'wire-2026-11-0042',
+    description:
+      'Your id for the payment (1-64 letters, digits, "_", "-", "."): the same id and body again returns the payment (200), a different body is a 409. Generated when omitted.',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(PAYMENT_ID_PATTERN, {
+    message: '$property must be 1-64 characters of letters, digits, "_", "-" or "."',
+  })
+  paymentId?: string;
+
+  @ApiProperty({
+    example: '40.00',
+    description:
+      "Decimal string in the invoice's currency, greater than 0, with at most the currency's decimals (USD 2, JPY 0); at most what is still due",
+  })
+  @IsString()
+  @MaxLength(40)
+  amount: string;
+
+  @ApiProperty({
+    example: '2026-11-20T09:30:00Z',
+    description:
+      'When the money was received: ISO-8601 date-time with a time zone, not in the future',
+  })
+  @IsString()
+  @MaxLength(40)
+  paidAt: string;
+
+  @ApiProperty({ enum: PAYMENT_METHODS, example: 'bank_transfer' })
+  @IsIn(PAYMENT_METHODS)
+  method: PaymentMethod;
+
+  @ApiPropertyOptional({
+    example: 'SEPA ref 7781-22',
+    description: 'Bank reference, check number…',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  reference?: string;
+}
 
 export class InvoiceTierDto {
   @ApiProperty({ example: '1001' }) from: string;
@@ -70,6 +124,20 @@ export class ProviderInvoiceDto {
   @ApiProperty({ example: 'open' }) status: string;
 }
 
+export class InvoicePaymentDto {
+  @ApiProperty({ example: 'wire-2026-11-0042' }) id: string;
+  @ApiProperty({ example: '40.00' }) amount: string;
+  @ApiProperty({ enum: PAYMENT_METHODS, example: 'bank_transfer' }) method: string;
+  @ApiProperty({ nullable: true, type: String, example: 'SEPA ref 7781-22' })
+  reference: string | null;
+  @ApiProperty({ example: '2026-11-20T09:30:00.000Z' }) paidAt: string;
+  @ApiProperty({ example: '2026-11-20T10:02:11.000Z' }) recordedAt: string;
+
+  static from(payment: InvoicePayment): InvoicePaymentDto {
+    return Object.assign(new InvoicePaymentDto(), payment);
+  }
+}
+
 export class InvoiceResponse {
   @ApiProperty({ example: 'inv_acme_2026-10' }) id: string;
   @ApiProperty({ example: 'INV-202610-000042' }) number: string;
@@ -98,6 +166,11 @@ export class InvoiceResponse {
   })
   creditedTotal: string;
   @ApiProperty({ example: '0.00' }) amountPaid: string;
+  @ApiPropertyOptional({
+    type: [InvoicePaymentDto],
+    description: 'Payments recorded without a payment provider, oldest first (absent while none)',
+  })
+  payments?: InvoicePaymentDto[];
   @ApiProperty({ example: 0 }) paymentAttempts: number;
   @ApiProperty({
     type: ProviderInvoiceDto,
@@ -128,4 +201,55 @@ export class InvoiceListResponse {
     description: 'Pass as ?cursor= for the next page',
   })
   nextCursor: string | null;
+}
+
+export class RecordedPaymentResponse {
+  @ApiProperty({ type: InvoicePaymentDto }) payment: InvoicePaymentDto;
+  @ApiProperty({ type: InvoiceResponse, description: 'The invoice after the payment' })
+  invoice: InvoiceResponse;
+}
+
+export class ExplainedInvoiceLineDto {
+  @ApiProperty({ example: 'L1' }) id: string;
+  @ApiProperty({ enum: ['usage', 'base_fee', 'minimum', 'credit', 'adjustment'], example: 'usage' })
+  kind: string;
+  @ApiProperty({ example: 'api-calls (*): 9000 units' }) description: string;
+  @ApiProperty({ example: '90.00' }) amount: string;
+  @ApiPropertyOptional({ example: '9000' }) quantity?: string;
+  @ApiPropertyOptional({ example: '4.00' }) credited?: string;
+  @ApiProperty({
+    example: true,
+    description:
+      'Priced lines: pricing the period again gives exactly this line (false once its usage was corrected after the invoice was frozen)',
+  })
+  matchesCharges: boolean;
+  @ApiProperty({
+    type: ExplainedLineDto,
+    nullable: true,
+    description: 'The explanation of a priced line that matches',
+  })
+  charge: ExplainedLineDto | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: null,
+    description: 'What a line that is not priced from usage is',
+  })
+  note: string | null;
+}
+
+export class InvoiceExplanationResponse {
+  @ApiProperty({ example: 'inv_acme_2026-11' }) invoiceId: string;
+  @ApiProperty({ example: 'INV-202611-000001' }) number: string;
+  @ApiProperty({ example: 'acme' }) customerId: string;
+  @ApiProperty({ example: '2026-11' }) period: string;
+  @ApiProperty({ example: 'open' }) status: string;
+  @ApiProperty({ example: 'USD' }) currency: string;
+  @ApiProperty({ example: '120.00' }) total: string;
+  @ApiProperty({ example: '0.00' }) credits: string;
+  @ApiProperty({ example: '0.00' }) creditedTotal: string;
+  @ApiProperty({ example: '120.00' }) amountDue: string;
+  @ApiProperty({ example: '0.00' }) amountPaid: string;
+  @ApiProperty({ type: [ExplainedSegmentDto] }) segments: ExplainedSegmentDto[];
+  @ApiProperty({ type: [ExplainedInvoiceLineDto] }) lines: ExplainedInvoiceLineDto[];
 }

@@ -126,3 +126,42 @@ export class InvoiceCreditNotReversible extends DomainError {
     );
   }
 }
+
+/** Payments are recorded on finalized invoices still owed (open, uncollectible). */
+export class InvoiceNotPayable extends DomainError {
+  constructor(invoiceId: string, status: InvoiceStatus) {
+    super(
+      'INVOICE_NOT_PAYABLE',
+      'conflict',
+      `Invoice ${invoiceId} is ${status}; payments are recorded on open or uncollectible invoices only`,
+      { status },
+    );
+  }
+}
+
+/** A payment never takes what was paid beyond what the invoice asks for. */
+export class Overpayment extends DomainError {
+  constructor(
+    invoiceId: string,
+    details: { amountDue: string; amountPaid: string; remaining: string; requested: string },
+  ) {
+    super(
+      'OVERPAYMENT',
+      'unprocessable',
+      `Invoice ${invoiceId} has ${details.remaining} still due; a payment of ${details.requested} is too much`,
+      details,
+    );
+  }
+}
+
+/** The same `paymentId` again with a different payment. */
+export class PaymentConflict extends DomainError {
+  constructor(invoiceId: string, paymentId: string, differs: string[]) {
+    super(
+      'PAYMENT_CONFLICT',
+      'conflict',
+      `Payment ${paymentId} of invoice ${invoiceId} exists with a different ${differs.join(', ')}; use a new paymentId for a different payment`,
+      { paymentId, differs },
+    );
+  }
+}

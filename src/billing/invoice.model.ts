@@ -54,6 +54,30 @@ export interface ProviderInvoice {
   status: string;
 }
 
+/** How a payment recorded without a payment provider was made. */
+export const PAYMENT_METHODS = [
+  'bank_transfer',
+  'check',
+  'cash',
+  'card_external',
+  'other',
+] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+/** A payment recorded on the invoice through the API (money received outside any provider). */
+export interface InvoicePayment {
+  /** Unique within the invoice: the caller's `paymentId`, or generated. */
+  id: string;
+  /** Decimal string in the invoice's currency, with its minor-unit decimals; > 0. */
+  amount: string;
+  method: PaymentMethod;
+  reference: string | null;
+  /** When the money was received (ISO), as the caller says. */
+  paidAt: string;
+  /** When it was recorded here (ISO). */
+  recordedAt: string;
+}
+
 export interface Invoice {
   id: string;
   /** Unique and human readable: `INV-<YYYYMM>-<6-digit sequence>`. */
@@ -78,6 +102,8 @@ export interface Invoice {
   /** What issued (not void) credit notes credited, on any status (≤ total). */
   creditedTotal: string;
   amountPaid: string;
+  /** Payments recorded without a provider (`POST /v1/invoices/:id/payments`), oldest first. */
+  payments?: InvoicePayment[];
   paymentAttempts: number;
   provider: ProviderInvoice | null;
   createdAt: string;

@@ -17,9 +17,14 @@ import { ApiErrors } from '../common/openapi';
 import {
   CreateInvoiceDto,
   InvoiceListResponse,
+  InvoiceExplanationResponse,
+  InvoicePaymentDto,
   InvoiceResponse,
   ListInvoicesQuery,
+  RecordPaymentDto,
+  RecordedPaymentResponse,
 } from './invoice.dto';
+import type { InvoiceExplanation } from './invoice-explanation';
 import { InvoicesService } from './invoices.service';
 
 /** Any well-formed id is looked up (404 when unknown), not only the `inv_<customer>_<YYYY-MM>` ones. */
@@ -61,6 +66,19 @@ export class InvoicesController {
   @ApiErrors({ 404: ['INVOICE_NOT_FOUND'] })
   async get(@Param('id', InvoiceIdPipe) id: string): Promise<InvoiceResponse> {
     return InvoiceResponse.from(await this.invoices.get(id));
+  }
+
+  @Get('invoices/:id/explain')
+  @ApiOperation({
+    operationId: 'explainInvoice',
+    summary: 'Why every line of an invoice is what it is',
+    description:
+      "Each priced line with its plan version and when it was in force, the arithmetic written out, and the usage behind it as day totals per endpoint (adding up exactly to the line's quantity) with the usage read for each day; proration and the minimum top-up the same way; credit and adjustment lines say what they are.",
+  })
+  @ApiOkResponse({ type: InvoiceExplanationResponse, description: 'The explanation' })
+  @ApiErrors({ 404: ['INVOICE_NOT_FOUND', 'CUSTOMER_NOT_FOUND'] })
+  explain(@Param('id', InvoiceIdPipe) id: string): Promise<InvoiceExplanation> {
+    return this.invoices.explain(id);
   }
 
   @Get('customers/:id/invoices')
@@ -110,6 +128,49 @@ export class InvoicesController {
   })
   async finalize(@Param('id', InvoiceIdPipe) id: string): Promise<InvoiceResponse> {
     return InvoiceResponse.from(await this.invoices.finalize(id));
+  }
+
+  @Post('invoices/:id/payments')
+  @ApiOperation({
+    operationId: 'recordInvoicePayment',
+    summary: 'Record a payment received outside any payment provider (bank transfer, check…)',
+    description:
+      'Partial payments add up in `amountPaid`; the invoice becomes `paid` once they cover `amountDue`. Idempotent on `paymentId`. With Stripe enabled, an invoice paid this way is also marked paid out of band at Stripe (Stripe has no partial out-of-band payments, so only once it is fully paid).',
+  })
+  @ApiCreatedResponse({ type: RecordedPaymentResponse, description: 'The payment, recorded' })
+  @ApiOkResponse({
+    type: RecordedPaymentResponse,
+    description: 'The same payment, recorded before under this paymentId',
+  })
+  @ApiErrors({
+    404: ['INVOICE_NOT_FOUND'],
+    409: ['INVOICE_NOT_PAYABLE', 'PAYMENT_CONFLICT', 'CONCURRENT_MODIFICATION'],
+    422: ['OVERPAYMENT'],
+  })
+  async recordPayment(
+    @Param('id', InvoiceIdPipe) id: string,
+    @Body() body: RecordPaymentDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<RecordedPaymentResponse> {
+    const { payment, invoice, created } = await this.invoices.recordPayment(id, body);
+    res.status(created ? 201 : 200);
+    return { payment: InvoicePaymentDto.from(payment), invoice: InvoiceResponse.from(invoice) };
+  }
+
+  @Post('invoices/:id/mark-uncollectible')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'markInvoiceUncollectible',
+    summary: 'Write an open invoice off as uncollectible (it can still be paid)',
+    description: 'Idempotent: an uncollectible invoice is answered unchanged.',
+  })
+  @ApiOkResponse({ type: InvoiceResponse, description: 'The uncollectible invoice' })
+  @ApiErrors({
+    404: ['INVOICE_NOT_FOUND'],
+    409: ['INVALID_INVOICE_TRANSITION', 'CONCURRENT_MODIFICATION'],
+  })
+  async markUncollectible(@Param('id', InvoiceIdPipe) id: string): Promise<InvoiceResponse> {
+    return InvoiceResponse.from((await this.invoices.markUncollectible(id)).invoice);
   }
 
   @Post('invoices/:id/void')

@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/time/clock';
 import { parsePeriod } from '../common/time/period';
 import { CustomersService } from '../customers/customers.service';
-import type { BillingEventType } from '../events/billing-event.model';
+import { IdGenerator } from '../common/ids';
+import type { BillingEvent, BillingEventType } from '../events/billing-event.model';
 import { ChargesService } from '../pricing/charges.service';
 import {
   InvalidInvoiceTransition,
@@ -18,9 +19,11 @@ import {
   withoutCredit,
 } from './invoice-credits';
 import { InvoiceFinalizer } from './invoice-finalizer';
+import { type InvoiceExplanation, explainInvoice } from './invoice-explanation';
 import { invoiceAmounts } from './invoice-lines';
 import {
   type Invoice,
+  type InvoicePayment,
   type InvoiceStatus,
   type ProviderInvoiceUpdate,
   canTransition,
@@ -31,6 +34,7 @@ import {
   withProviderUpdate,
 } from './invoice.model';
 import { InvoiceRecords } from './invoice-records';
+import { type RecordPaymentInput, paymentOf, samePayment, withPayment } from './invoice-payments';
 import { InvoiceMetrics } from './invoice.metrics';
 import { InvoicesRepository } from './invoices.repository';
 import type { TransactItem } from '../database/transact-item';
@@ -45,9 +49,33 @@ const MAX_WRITE_ATTEMPTS = 5;
 type Decide = (current: Invoice) => Promise<{
   next: Invoice;
   events?: BillingEventType[];
+  /** Events that are not about the invoice as a whole (a payment recorded on it). */
+  otherEvents?: BillingEvent[];
   extra?: TransactItem[];
   operation?: string;
 }>;
+
+/** Thrown out of `change` when a concurrent request marked the invoice uncollectible first. */
+class AlreadyUncollectible extends Error {
+  constructor() {
+    super('already uncollectible');
+  }
+}
+
+/** A payment recorded, or found again under its `paymentId`, and the invoice after it. */
+export interface RecordedPayment {
+  payment: InvoicePayment;
+  invoice: Invoice;
+  /** False when the same payment was recorded before (a retry). */
+  created: boolean;
+}
+
+/** Thrown out of `change` when the payment exists already (a concurrent retry). */
+class PaymentExists extends Error {
+  constructor(readonly stored: InvoicePayment) {
+    super('payment recorded already');
+  }
+}
 
 /** What a credit or its reversal changed, for the caller's own items in the same transaction. */
 export interface InvoiceCreditChange {
@@ -59,6 +87,8 @@ export interface InvoiceCreditChange {
 
 @Injectable()
 export class InvoicesService {
+  private readonly logger = new Logger(InvoicesService.name);
+
   constructor(
     private readonly invoices: InvoicesRepository,
     private readonly charges: ChargesService,
@@ -69,6 +99,7 @@ export class InvoicesService {
     private readonly records: InvoiceRecords,
     private readonly clock: Clock,
     private readonly metrics: InvoiceMetrics,
+    private readonly ids: IdGenerator,
   ) {}
 
   /**
@@ -128,6 +159,16 @@ export class InvoicesService {
    */
   async forPeriod(customerIds: readonly string[], period: string): Promise<Invoice[]> {
     return this.invoices.getMany(customerIds.map((id) => invoiceIdFor(id, period)));
+  }
+
+  /**
+   * Every line of the invoice explained: its period's charges priced again (`ChargesService
+   * .explain`), matched line by line; a priced line that no longer matches (usage corrected after
+   * the freeze) says so instead of explaining other numbers.
+   */
+  async explain(invoiceId: string): Promise<InvoiceExplanation> {
+    const invoice = await this.get(invoiceId);
+    return explainInvoice(invoice, await this.charges.explain(invoice.customerId, invoice.period));
   }
 
   async listForCustomer(customerId: string, limit: number, cursor?: string) {
@@ -247,6 +288,87 @@ export class InvoicesService {
   }
 
   /**
+   * Records a payment received outside any payment provider (`withPayment`: open or uncollectible
+   * invoices, never beyond what is still due, `paid` once covered), in one transaction with its
+   * audit record (`invoice.payment`) and `billing.payment.processed` (provider `manual`; and the
+   * invoice's own `billing.payment.processed` when it becomes paid). Idempotent on `paymentId`:
+   * the same payment again answers the stored one (`created: false`), a different one is a 409.
+   */
+  async recordPayment(invoiceId: string, input: RecordPaymentInput): Promise<RecordedPayment> {
+    const invoice = await this.get(invoiceId);
+    const request = paymentOf(
+      invoice,
+      input,
+      input.paymentId ?? this.ids.next('pay'),
+      this.clock.now(),
+    );
+    const stored = invoice.payments?.find((p) => p.id === request.id);
+    if (stored) {
+      return { payment: samePayment(invoiceId, stored, request), invoice, created: false };
+    }
+    try {
+      const written = await this.change(invoiceId, async (current) => {
+        const again = current.payments?.find((p) => p.id === request.id);
+        if (again) throw new PaymentExists(again);
+        const next = withPayment(current, request);
+        const settled = next.status === 'paid' && current.status !== 'paid';
+        return {
+          next,
+          events: settled ? ['billing.payment.processed'] : [],
+          otherEvents: [this.records.paymentEvent(next, request)],
+          operation: 'invoice.payment',
+        };
+      });
+      await this.mirrorPayment(written);
+      return { payment: request, invoice: written, created: true };
+    } catch (error) {
+      if (!(error instanceof PaymentExists)) throw error;
+      return {
+        payment: samePayment(invoiceId, error.stored, request),
+        invoice: await this.get(invoiceId),
+        created: false,
+      };
+    }
+  }
+
+  /**
+   * The provider learns of an invoice paid here right away when it can; when it cannot (an
+   * outage), `ManualPaymentProviderSubscriber` repeats it from the payment's event until it works.
+   */
+  private async mirrorPayment(invoice: Invoice): Promise<void> {
+    try {
+      await this.provider.payOutOfBand(invoice);
+    } catch (error) {
+      this.logger.warn(
+        `Invoice ${invoice.id} paid here; the provider is told later: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /**
+   * Writes an open invoice off as uncollectible (it can still be paid later). Already
+   * uncollectible: answered unchanged (`changed: false`); any other status is a 409.
+   */
+  async markUncollectible(invoiceId: string): Promise<{ invoice: Invoice; changed: boolean }> {
+    const invoice = await this.get(invoiceId);
+    if (invoice.status === 'uncollectible') return { invoice, changed: false };
+    try {
+      const written = await this.change(invoiceId, async (current) => {
+        if (current.status === 'uncollectible') throw new AlreadyUncollectible();
+        if (!canTransition(current.status, 'uncollectible')) {
+          throw new InvalidInvoiceTransition(invoiceId, current.status, 'uncollectible');
+        }
+        const at = this.clock.now().toISOString();
+        return { next: { ...current, status: 'uncollectible', markedUncollectibleAt: at } };
+      });
+      return { invoice: written, changed: true };
+    } catch (error) {
+      if (!(error instanceof AlreadyUncollectible)) throw error;
+      return { invoice: await this.get(invoiceId), changed: false };
+    }
+  }
+
+  /**
    * The invoice as `credit` would leave it, by the rules of `withCredit` (a refused credit
    * throws its domain error); nothing is written (credit-note previews).
    */
@@ -323,12 +445,13 @@ export class InvoicesService {
    */
   private async changeOnce(invoiceId: string, decide: Decide): Promise<Invoice | undefined> {
     const current = await this.get(invoiceId);
-    const { next, events = [], extra = [], operation } = await decide(current);
+    const { next, events = [], otherEvents = [], extra = [], operation } = await decide(current);
     const written = nextRevision(next, current, this.clock.now().toISOString());
     const items = [
       ...this.records.itemsFor(
         [{ before: current, after: written, operation }],
         events.map((type) => ({ type, invoice: written })),
+        otherEvents,
       ),
       ...extra,
     ];

@@ -52,6 +52,18 @@ export class ProviderInvoicesService {
     };
   }
 
+  /**
+   * Settles the provider invoice out of band once payments recorded here paid ours (the
+   * provider has no partial out-of-band payments, so nothing is sent while one is partly paid).
+   * Idempotent on our invoice id; nothing to do without a provider invoice.
+   */
+  async payOutOfBand(invoice: Invoice): Promise<boolean> {
+    if (!invoice.provider || !this.gateway.enabled) return false;
+    if (invoice.status !== 'paid' || !(invoice.payments?.length ?? 0)) return false;
+    await this.gateway.payInvoiceOutOfBand(invoice.provider.invoiceId, invoice.id);
+    return true;
+  }
+
   /** Voids the invoice's provider invoice, if it has one. */
   async void(invoice: Invoice): Promise<void> {
     if (invoice.provider && this.gateway.enabled) {

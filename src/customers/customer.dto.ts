@@ -51,6 +51,25 @@ export class CreateCustomerDto {
   @IsOptional()
   @IsMetadata()
   metadata?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    example: '1 Main Street\nSpringfield 12345\nUS',
+    description:
+      'Postal address printed on invoices; lines separated by "\\n" (up to 500 characters)',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  billingAddress?: string;
+
+  @ApiPropertyOptional({
+    example: 'DE123456789',
+    description: 'Tax or VAT id printed on invoices (up to 64 characters)',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  taxId?: string;
 }
 
 export class CreditPolicyDto {
@@ -93,6 +112,26 @@ export class UpdateCustomerDto {
   @ValidateNested()
   @Type(() => CreditPolicyDto)
   creditPolicy?: CreditPolicyDto;
+
+  @ApiPropertyOptional({
+    example: '1 Main Street\nSpringfield 12345\nUS',
+    description:
+      'Postal address printed on invoices; replaces the current one; lines separated by "\\n" (up to 500 characters)',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  billingAddress?: string;
+
+  @ApiPropertyOptional({
+    example: 'DE123456789',
+    description:
+      'Tax or VAT id printed on invoices; replaces the current one (up to 64 characters)',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  taxId?: string;
 }
 
 export class ListCustomersQuery extends PageQueryDto {}
@@ -126,6 +165,9 @@ export class CustomerResponse {
   })
   providerCustomer: ProviderCustomerResponse | null;
   @ApiProperty({ type: CreditPolicyDto }) creditPolicy: CreditPolicyDto;
+  @ApiProperty({ nullable: true, type: String, example: '1 Main Street\nSpringfield 12345\nUS' })
+  billingAddress: string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'DE123456789' }) taxId: string | null;
   @ApiProperty({ example: '2026-11-01T09:00:00.000Z' }) createdAt: string;
   @ApiProperty({ example: '2026-11-01T09:00:00.000Z' }) updatedAt: string;
   @ApiProperty({ nullable: true, type: String, example: null }) archivedAt: string | null;
@@ -144,6 +186,8 @@ export class CustomerResponse {
         c.providerCustomer?.provider === STRIPE_PROVIDER ? c.providerCustomer.id : null,
       providerCustomer: c.providerCustomer ? { ...c.providerCustomer } : null,
       creditPolicy: { ...(c.creditPolicy ?? DEFAULT_CREDIT_POLICY) },
+      billingAddress: c.billingAddress ?? null,
+      taxId: c.taxId ?? null,
       createdAt: c.createdAt,
       updatedAt: c.updatedAt,
       archivedAt: c.archivedAt ?? null,

@@ -36,6 +36,10 @@ export interface Customer {
   planId: string;
   currency: string;
   metadata: Record<string, string>;
+  /** Postal address for invoices, lines separated by `\n` (absent: none given). */
+  billingAddress?: string;
+  /** The customer's tax or VAT id, printed on invoices (absent: none given). */
+  taxId?: string;
   status: CustomerStatus;
   /** Standing with the payment provider, derived from the two fields below (billing-standing). */
   billingStatus: BillingStatus;

@@ -32,10 +32,15 @@ export interface CreateCustomer {
   planId: string;
   currency?: string;
   metadata?: Record<string, string>;
+  billingAddress?: string;
+  taxId?: string;
 }
 
 export type UpdateCustomer = Partial<
-  Pick<Customer, 'email' | 'name' | 'planId' | 'metadata' | 'creditPolicy'>
+  Pick<
+    Customer,
+    'email' | 'name' | 'planId' | 'metadata' | 'creditPolicy' | 'billingAddress' | 'taxId'
+  >
 >;
 
 const MAX_WRITE_ATTEMPTS = 5;
@@ -73,6 +78,8 @@ export class CustomersService {
       planId: input.planId,
       currency,
       metadata: input.metadata ?? {},
+      ...(input.billingAddress !== undefined ? { billingAddress: input.billingAddress } : {}),
+      ...(input.taxId !== undefined ? { taxId: input.taxId } : {}),
       status: 'active',
       billingStatus: 'active',
       planHistory: [{ planId: input.planId, from: now }],

@@ -162,7 +162,11 @@ export type PaymentEventData = {
   currency: string;
   invoiceId: string | null;
   failureCode: string | null;
-  stripeEventId: string;
+  /** The Stripe event that reported it; null for a payment recorded without a provider. */
+  stripeEventId: string | null;
+  /** Payments recorded without a provider (`provider: "manual"`): how it was paid, its reference. */
+  method?: string;
+  reference?: string | null;
 };
 
 export type BillingEventType = keyof BillingEventMap;

@@ -21,7 +21,8 @@ import {
   type UsageRow,
 } from '../pricing-core';
 import { type ChargeSegment, chargeSegments } from './charge-segments';
-import { UsageSource } from '../usage/usage-source';
+import { type UsageDayRow, UsageSource } from '../usage/usage-source';
+import { type ChargesExplanation, explainCharges } from './charge-explanation';
 
 export interface ChargeLineJson extends LineBreakdownJson {
   planId: string;
@@ -115,6 +116,42 @@ export class ChargesService {
   }
 
   /**
+   * Why the period's charges are what they are (`explainCharges`): priced exactly as
+   * `forPeriod` prices them, from usage read once per plan segment split by day and endpoint, so
+   * the days shown add up to every line's quantity by construction.
+   */
+  async explain(customerId: string, periodId?: string): Promise<ChargesExplanation> {
+    const customer = await this.customers.get(customerId);
+    // Per segment, keyed by its start: segments are read concurrently.
+    const days = new Map<number, UsageDayRow[]>();
+    const usage = await this.periodUsage(
+      customer,
+      periodId,
+      (planId) => this.plans.listVersions(planId),
+      async (from, to) => {
+        const rows = await this.usage.usageByDayAndEndpoint(customer.id, from, to);
+        days.set(from.getTime(), rows);
+        return endpointRows(rows);
+      },
+    );
+    const priced = priceSegments(usage, []);
+    return explainCharges({
+      customerId: customer.id,
+      period: usage.period,
+      currency: usage.currency,
+      segments: priced.segments.map((p) => ({
+        ...p,
+        days: days.get(p.segment.from.getTime()) ?? [],
+      })),
+      subtotal: priced.subtotal,
+      baseFee: priced.baseFee,
+      minimum: priced.minimum,
+      minimumTopUp: priced.minimumTopUp,
+      total: priced.total,
+    });
+  }
+
+  /**
    * The period's priced total as usage is added to it, for deciding on usage before it is
    * recorded (prepaid-credit blocking): the usage so far is read once, then each call prices in
    * memory, exactly as `forCustomer` would once that usage were recorded.
@@ -133,6 +170,8 @@ export class ChargesService {
     customer: Customer,
     periodId: string | undefined,
     versions: PlanVersionSource,
+    read: (from: Date, to: Date) => Promise<UsageRow[]> = (from, to) =>
+      this.usage.usageByEndpoint(customer.id, from, to),
   ): Promise<PeriodUsage> {
     const period: Period = periodId ? parsePeriod(periodId) : periodOf(this.clock.now());
     const planIds = [...new Set(customer.planHistory.map((a) => a.planId))];
@@ -148,7 +187,7 @@ export class ChargesService {
       segments: await Promise.all(
         segments.map(async (segment) => ({
           segment,
-          rows: await this.usage.usageByEndpoint(customer.id, segment.from, segment.to),
+          rows: await read(segment.from, segment.to),
         })),
       ),
     };
@@ -213,7 +252,28 @@ function priceSegments(usage: PeriodUsage, added: readonly UsageAddition[]) {
   const baseFee = sumDecimals(segments.map((p) => p.breakdown.baseFee));
   const minimum = roundToMinor(sumDecimals(segments.map((p) => p.minimum)), currency);
   const minimumTopUp = maxDecimal(ZERO, minimum.minus(subtotal));
-  return { segments, subtotal, baseFee, minimumTopUp, total: subtotal.plus(minimumTopUp) };
+  return {
+    segments,
+    subtotal,
+    baseFee,
+    minimum,
+    minimumTopUp,
+    total: subtotal.plus(minimumTopUp),
+  };
+}
+
+/** Day rows summed per endpoint: what pricing reads. */
+function endpointRows(days: readonly UsageDayRow[]): UsageRow[] {
+  const rows = new Map<string, UsageRow>();
+  for (const day of days) {
+    const row = rows.get(day.endpoint);
+    rows.set(day.endpoint, {
+      endpoint: day.endpoint,
+      quantity: row ? new Dec(row.quantity).plus(day.quantity).toFixed() : day.quantity,
+      events: (row?.events ?? 0) + day.events,
+    });
+  }
+  return [...rows.values()];
 }
 
 function withAdded(rows: UsageRow[], added: readonly UsageAddition[]): UsageRow[] {

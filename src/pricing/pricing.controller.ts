@@ -11,6 +11,8 @@ import {
   QuoteResponseDto,
 } from './quote.dto';
 import { QuoteService, type QuoteJson } from './quote.service';
+import type { ChargesExplanation } from './charge-explanation';
+import { ChargesExplanationDto } from './explain.dto';
 
 @ApiTags('pricing')
 @Controller('v1')
@@ -35,6 +37,22 @@ export class PricingController {
   })
   quote(@Body() body: Record<string, unknown>): Promise<QuoteJson> {
     return this.quotes.quote(body);
+  }
+
+  @Get('customers/:id/charges/explain')
+  @ApiOperation({
+    operationId: 'explainCustomerCharges',
+    summary: "Why a customer's charges for a period are what they are",
+    description:
+      'Every line with its plan version and when it was in force, the arithmetic written out, and the usage behind it as day totals per endpoint (adding up exactly to the line) with the usage read for each day. Base-fee proration and the minimum top-up are explained the same way.',
+  })
+  @ApiOkResponse({ type: ChargesExplanationDto, description: 'The explanation' })
+  @ApiErrors({ 404: ['CUSTOMER_NOT_FOUND'] })
+  explain(
+    @Param('id', ResourceIdPipe) id: string,
+    @Query() query: ChargesQueryDto,
+  ): Promise<ChargesExplanation> {
+    return this.charges.explain(id, query.period);
   }
 
   @Get('customers/:id/charges')

@@ -14,6 +14,7 @@ export const stripeKeys = {
   invoiceItem: (invoiceId: string, lineId: string) => `billing-inv-${invoiceId}-item-${lineId}`,
   finalize: (invoiceId: string) => `billing-inv-${invoiceId}-finalize`,
   void: (invoiceId: string) => `billing-inv-${invoiceId}-void`,
+  payOutOfBand: (invoiceId: string) => `billing-inv-${invoiceId}-pay-out-of-band`,
   creditNote: (creditNoteId: string) => `billing-cn-${creditNoteId}`,
   voidCreditNote: (creditNoteId: string) => `billing-cn-${creditNoteId}-void`,
 };

@@ -18,6 +18,10 @@ export class NoopPaymentGateway extends PaymentGateway {
     return Promise.reject(new PaymentGatewayDisabledError('voidInvoice'));
   }
 
+  payInvoiceOutOfBand(): Promise<void> {
+    return Promise.reject(new PaymentGatewayDisabledError('payInvoiceOutOfBand'));
+  }
+
   pushCreditNote(): Promise<ProviderCreditNote> {
     return Promise.reject(new PaymentGatewayDisabledError('pushCreditNote'));
   }

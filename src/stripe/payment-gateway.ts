@@ -134,6 +134,13 @@ export abstract class PaymentGateway {
   abstract voidInvoice(providerInvoiceId: string, invoiceId: string): Promise<void>;
 
   /**
+   * Marks the provider invoice paid outside the provider (the money came by bank transfer, check…),
+   * so both sides agree it is settled. Idempotent on our invoice id; succeeds when it is paid there
+   * already.
+   */
+  abstract payInvoiceOutOfBand(providerInvoiceId: string, invoiceId: string): Promise<void>;
+
+  /**
    * Mirrors one of our credit notes on the provider invoice, refunding `refundMinor` of its
    * payment. Idempotent on our credit note's id: calling it again after any failure, or after a
    * success whose answer was lost, returns the credit note that exists.

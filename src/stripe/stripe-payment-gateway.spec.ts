@@ -376,6 +376,37 @@ describe('StripePaymentGateway against the fake Stripe API', () => {
       });
     });
   });
+
+  describe('payInvoiceOutOfBand', () => {
+    it('marks the Stripe invoice paid out of band, once, and accepts one paid there already', async () => {
+      const input = invoiceFor(await customer());
+      const { providerInvoiceId } = await gateway.pushInvoice(input);
+      await gateway.payInvoiceOutOfBand(providerInvoiceId, input.invoiceId);
+      expect(fake.state.invoices.get(providerInvoiceId)).toMatchObject({ status: 'paid' });
+      // Again (a redelivered event): the idempotency key replays the first answer.
+      await gateway.payInvoiceOutOfBand(providerInvoiceId, input.invoiceId);
+      const pays = fake.requests.filter((r) => r.path === `/v1/invoices/${providerInvoiceId}/pay`);
+      expect(pays.map((r) => r.outcome)).toEqual(['handled', 'replayed']);
+      expect(pays[0].idempotencyKey).toBe(`billing-inv-${input.invoiceId}-pay-out-of-band`);
+
+      const other = await gateway.pushInvoice(
+        invoiceFor(input.providerCustomerId, { invoiceId: 'inv_3', invoiceNumber: 'INV-3' }),
+      );
+      await stripe.invoices.pay(other.providerInvoiceId);
+      await expect(
+        gateway.payInvoiceOutOfBand(other.providerInvoiceId, 'inv_3'),
+      ).resolves.toBeUndefined();
+    });
+
+    it('rejects an invoice that cannot be paid', async () => {
+      const input = invoiceFor(await customer());
+      const { providerInvoiceId } = await gateway.pushInvoice(input);
+      await stripe.invoices.voidInvoice(providerInvoiceId);
+      await expect(
+        gateway.payInvoiceOutOfBand(providerInvoiceId, input.invoiceId),
+      ).rejects.toBeInstanceOf(PaymentProviderRejected);
+    });
+  });
 });
 
 describe('NoopPaymentGateway', () => {
@@ -383,6 +414,7 @@ describe('NoopPaymentGateway', () => {
     const gateway = new NoopPaymentGateway();
     expect(gateway.enabled).toBe(false);
     await expect(gateway.voidInvoice()).rejects.toBeInstanceOf(PaymentGatewayDisabledError);
+    await expect(gateway.payInvoiceOutOfBand()).rejects.toBeInstanceOf(PaymentGatewayDisabledError);
     await expect(gateway.pushInvoice()).rejects.toThrow(/STRIPE_SECRET_KEY/);
   });
 });

@@ -130,6 +130,21 @@ export class StripePaymentGateway extends PaymentGateway {
     }
   }
 
+  async payInvoiceOutOfBand(providerInvoiceId: string, invoiceId: string): Promise<void> {
+    try {
+      await this.call(
+        (options) =>
+          this.stripe.invoices.pay(providerInvoiceId, { paid_out_of_band: true }, options),
+        stripeKeys.payOutOfBand(invoiceId),
+      );
+    } catch (error) {
+      // Paid there already (beyond key retention, or in the dashboard): the goal is reached.
+      if (!(error instanceof PaymentProviderRejected)) throw error;
+      const current = await this.retrieveInvoice(providerInvoiceId);
+      if (current.status !== 'paid') throw error;
+    }
+  }
+
   /**
    * Safe to repeat like `pushInvoice`: the credit note is looked up by `metadata.creditNoteId`
    * on its invoice first (beyond the idempotency key's retention), then created with a key from

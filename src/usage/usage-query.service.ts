@@ -9,7 +9,7 @@ import { periodOf } from '../common/time/period';
 import { CustomersService } from '../customers/customers.service';
 import type { UsageRow } from '../pricing-core';
 import type { DayRecord } from './usage.model';
-import { UsageSource } from './usage-source';
+import { type UsageDayRow, UsageSource } from './usage-source';
 import { UsageReader } from './usage-reader';
 import { UsageRepository } from './usage.repository';
 
@@ -46,6 +46,19 @@ export class UsageQueryService extends UsageSource {
       quantity: t.quantity,
       events: t.events,
     }));
+  }
+
+  /** For explanations of charges: totals per UTC day and endpoint in [from, to). */
+  async usageByDayAndEndpoint(customerId: string, from: Date, to: Date): Promise<UsageDayRow[]> {
+    const usage = await this.reader.inRange(customerId, from, to);
+    return [...usage.byDayEndpoint].flatMap(([day, endpoints]) =>
+      [...endpoints].map(([endpoint, t]) => ({
+        day,
+        endpoint,
+        quantity: t.quantity,
+        events: t.events,
+      })),
+    );
   }
 
   /**

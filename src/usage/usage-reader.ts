@@ -9,6 +9,8 @@ export interface UsageInRange {
   total: UsageTotals;
   byDay: Map<string, UsageTotals>;
   byEndpoint: Map<string, UsageTotals>;
+  /** Per day, then per endpoint: the same usage split both ways. */
+  byDayEndpoint: Map<string, Map<string, UsageTotals>>;
 }
 
 const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10);
@@ -27,6 +29,12 @@ export class UsageReader {
       total: { quantity: '0', events: 0 },
       byDay: new Map(),
       byEndpoint: new Map(),
+      byDayEndpoint: new Map(),
+    };
+    const addDayEndpoint = (day: string, endpoint: string, totals: UsageTotals) => {
+      let endpoints = result.byDayEndpoint.get(day);
+      if (!endpoints) result.byDayEndpoint.set(day, (endpoints = new Map<string, UsageTotals>()));
+      add(endpoints, endpoint, totals);
     };
     const start = from.getTime();
     const end = to.getTime();
@@ -40,7 +48,10 @@ export class UsageReader {
         this.usage.getDays(customerId, dayOf(firstWhole), dayOf(lastWholeEnd - 1)).then((days) => {
           for (const d of days) {
             add(result.byDay, d.day, d.total);
-            for (const [endpoint, totals] of d.endpoints) add(result.byEndpoint, endpoint, totals);
+            for (const [endpoint, totals] of d.endpoints) {
+              add(result.byEndpoint, endpoint, totals);
+              addDayEndpoint(d.day, endpoint, totals);
+            }
           }
         }),
       );
@@ -58,6 +69,7 @@ export class UsageReader {
             const one = { quantity: e.quantity, events: 1 };
             add(result.byDay, dayOf(a), one);
             add(result.byEndpoint, e.endpoint, one);
+            addDayEndpoint(dayOf(a), e.endpoint, one);
           }
         });
     if (firstWhole >= lastWholeEnd) {

@@ -6,4 +6,16 @@ import type { UsageRow } from '../pricing-core';
  */
 export abstract class UsageSource {
   abstract usageByEndpoint(customerId: string, from: Date, to: Date): Promise<UsageRow[]>;
+
+  /**
+   * The same usage split by UTC day as well (explanations of charges): rows per day and
+   * endpoint, whose sums per endpoint are exactly `usageByEndpoint`'s rows.
+   */
+  abstract usageByDayAndEndpoint(customerId: string, from: Date, to: Date): Promise<UsageDayRow[]>;
+}
+
+/** One endpoint's usage on one UTC day. */
+export interface UsageDayRow extends UsageRow {
+  /** `YYYY-MM-DD` (UTC). */
+  day: string;
 }

@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
 import { errorResponse } from './error-responses';
 
-export type ErrorStatus = 400 | 402 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 503;
+export type ErrorStatus = 400 | 402 | 403 | 404 | 409 | 410 | 413 | 422 | 429 | 500 | 503;
 
 /**
  * The error responses a route can give beyond the standard ones, by status, with the codes each

@@ -122,8 +122,29 @@ export const ERROR_CATALOGUE: Record<string, ErrorExample> = {
       "Credit grant cn_cn-1 of customer acme is a credit note's credit; void the credit note instead",
     details: { grantId: 'cn_cn-1' },
   },
+  // Payments recorded without a payment provider.
+  INVOICE_NOT_PAYABLE: {
+    message:
+      'Invoice inv_acme_2026-10 is draft; payments are recorded on open or uncollectible invoices only',
+    details: { status: 'draft' },
+  },
+  OVERPAYMENT: {
+    message: 'Invoice inv_acme_2026-10 has 4.00 still due; a payment of 5.00 is too much',
+    details: { amountDue: '10.00', amountPaid: '6.00', remaining: '4.00', requested: '5.00' },
+  },
+  PAYMENT_CONFLICT: {
+    message:
+      'Payment pay-1 of invoice inv_acme_2026-10 exists with a different amount; use a new paymentId for a different payment',
+    details: { paymentId: 'pay-1', differs: ['amount'] },
+  },
   // Credit notes.
   CREDIT_NOTE_NOT_FOUND: { message: 'Credit note cn-1 not found' },
+  // Documents.
+  DOCUMENT_LINK_INVALID: { message: 'This document link is not valid' },
+  DOCUMENT_LINK_EXPIRED: {
+    message: 'This document link expired at 2026-12-01T00:00:00.000Z',
+    details: { expiresAt: '2026-12-01T00:00:00.000Z' },
+  },
   CREDIT_NOTE_CONFLICT: {
     message:
       'Credit note cn-1 exists with a different amount; use a new creditNoteId for a different note',
