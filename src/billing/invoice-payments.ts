@@ -1,11 +1,4 @@
-import {
-  type Decimal,
-  Dec,
-  InvalidDecimalError,
-  currencyExponent,
-  formatMoney,
-  parseDecimal,
-} from '../common/money';
+import { type Decimal, Dec, formatMoney, moneyInput } from '../common/money';
 import { ValidationFailed } from '../common/errors/domain-error';
 import { parseInstant } from '../common/time/instant';
 import { InvoiceNotPayable, Overpayment, PaymentConflict } from './invoice.errors';
@@ -23,9 +16,6 @@ export interface RecordPaymentInput {
 /** How far ahead of our clock `paidAt` may be: clocks of callers drift, payments are not future. */
 export const PAID_AT_FUTURE_TOLERANCE_MS = 60_000;
 
-/** Far beyond any real amount; keeps absurd input out of the arithmetic. */
-const MAX_AMOUNT_INTEGER_DIGITS = 15;
-
 /** The request checked against the invoice's currency and the clock: the payment it records. */
 export function paymentOf(
   invoice: Invoice,
@@ -33,24 +23,7 @@ export function paymentOf(
   id: string,
   now: Date,
 ): InvoicePayment {
-  const places = currencyExponent(invoice.currency);
-  let amount: Decimal;
-  try {
-    amount = parseDecimal(input.amount, {
-      maxDecimalPlaces: places,
-      maxIntegerDigits: MAX_AMOUNT_INTEGER_DIGITS,
-    });
-  } catch (error) {
-    if (!(error instanceof InvalidDecimalError)) throw error;
-    const message =
-      error.reason === 'too_many_decimals'
-        ? `amount must have at most ${places} decimal places in ${invoice.currency}`
-        : `amount ${error.message}`;
-    throw new ValidationFailed([{ field: 'amount', messages: [message] }]);
-  }
-  if (!amount.greaterThan(0)) {
-    throw new ValidationFailed([{ field: 'amount', messages: ['amount must be greater than 0'] }]);
-  }
+  const amount = moneyInput(input.amount, invoice.currency, 'amount');
   const paidAt = parseInstant(input.paidAt, 'paidAt', 'date-time');
   if (paidAt.getTime() > now.getTime() + PAID_AT_FUTURE_TOLERANCE_MS) {
     throw new ValidationFailed([

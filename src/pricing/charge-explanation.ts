@@ -17,6 +17,7 @@ import {
 import type { TierBreakdownJson } from '../pricing-core/breakdown.serializer';
 import type { UsageDayRow } from '../usage/usage-source';
 import type { ChargeSegment } from './charge-segments';
+import type { ChargesJson } from './charges.model';
 
 /*
  * Why a customer was charged what they were, written out: each line of the period's charges with
@@ -69,16 +70,8 @@ export interface ExplainedLine {
   usage?: ExplainedUsageDay[];
 }
 
-export interface ChargesExplanation {
-  customerId: string;
-  period: string;
-  from: string;
-  to: string;
-  currency: string;
-  total: string;
-  subtotal: string;
-  baseFee: string;
-  minimumTopUp: string;
+/** The charges of `ChargesJson`, each line explained. */
+export interface ChargesExplanation extends Omit<ChargesJson, 'segments' | 'lines'> {
   segments: { planId: string; planVersion: number; from: string; to: string; days: string }[];
   lines: ExplainedLine[];
 }

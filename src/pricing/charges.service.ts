@@ -14,41 +14,13 @@ import type { Customer } from '../customers/customer.model';
 import { CustomersService } from '../customers/customers.service';
 import type { PlanVersion } from '../plans/plan.model';
 import { PlansService } from '../plans/plans.service';
-import {
-  type LineBreakdownJson,
-  priceUsage,
-  serializeBreakdown,
-  type UsageRow,
-} from '../pricing-core';
+import { priceUsage, serializeBreakdown, type UsageRow } from '../pricing-core';
 import { type ChargeSegment, chargeSegments } from './charge-segments';
 import { type UsageDayRow, UsageSource } from '../usage/usage-source';
 import { type ChargesExplanation, explainCharges } from './charge-explanation';
+import type { ChargesJson } from './charges.model';
 
-export interface ChargeLineJson extends LineBreakdownJson {
-  planId: string;
-  planVersion: number;
-}
-
-export interface ChargesJson {
-  customerId: string;
-  period: string;
-  from: string;
-  to: string;
-  currency: string;
-  total: string;
-  subtotal: string;
-  baseFee: string;
-  minimumTopUp: string;
-  lines: ChargeLineJson[];
-  segments: {
-    planId: string;
-    planVersion: number;
-    from: string;
-    to: string;
-    baseFee: string;
-    subtotal: string;
-  }[];
-}
+export type { ChargeLineJson, ChargesJson } from './charges.model';
 
 /** Where pricing reads a plan's versions: the store on every call, or a billing run's cache. */
 export type PlanVersionSource = (planId: string) => Promise<PlanVersion[]>;
