@@ -10,6 +10,7 @@ import { CreditNotesModule } from './credit-notes/credit-notes.module';
 import { CreditsModule } from './credits/credits.module';
 import { CustomersModule } from './customers/customers.module';
 import { AdjustmentsModule } from './adjustments/adjustments.module';
+import { AlertsModule } from './alerts/alerts.module';
 import { AuditModule } from './audit/audit.module';
 import { BillingModule } from './billing/billing.module';
 import { DatabaseModule } from './database/database.module';
@@ -65,6 +66,7 @@ export class AppModule {
         NotificationsModule,
         CreditsModule,
         CreditNotesModule,
+        AlertsModule,
         AdjustmentsModule,
         DocumentsModule,
       ],

@@ -74,6 +74,11 @@ const EXPECTED: Record<string, Access> = {
   'GET /v1/customers/{id}/credit-balance': 'read',
   'GET /v1/customers/{id}/credit-ledger': 'read',
 
+  'POST /v1/customers/{id}/alerts': 'admin',
+  'GET /v1/customers/{id}/alerts': 'read',
+  'GET /v1/customers/{id}/alerts/{alertId}': 'read',
+  'DELETE /v1/customers/{id}/alerts/{alertId}': 'admin',
+
   'POST /v1/invoices/{id}/credit-notes': 'admin',
   'POST /v1/invoices/{id}/credit-notes/preview': 'admin',
   'GET /v1/invoices/{id}/credit-notes': 'read',

@@ -12,6 +12,7 @@ export const AUDIT_ENTITY_TYPES = [
   'credit_note',
   'usage_event',
   'invoice_document',
+  'alert',
 ] as const;
 
 export type AuditEntityType = (typeof AUDIT_ENTITY_TYPES)[number];

@@ -41,7 +41,8 @@ import './credits.config';
     CreditSpendRepository,
     CreditGate,
   ],
-  // Credit notes turn their credit into grants (and void them) in their own transactions.
-  exports: [CreditsService],
+  // Credit notes turn their credit into grants (and void them) in their own transactions;
+  // alerts read the balance.
+  exports: [CreditsService, CreditBalanceService],
 })
 export class CreditsModule {}

@@ -93,6 +93,26 @@ export type BillingEventMap = {
    * provider is involved) or `failed`. A refund reported succeeded and later failed reports both.
    */
   'billing.refund.processed': RefundEventData;
+  /** A customer's alert crossed one of its thresholds, once per window. */
+  'billing.alert.triggered': AlertEventData;
+  /** A usage correction brought the value back under a triggered threshold: it is armed again. */
+  'billing.alert.resolved': AlertEventData;
+};
+
+export type AlertEventData = {
+  alertId: string;
+  /** `spend`, `units` or `credit_balance`. */
+  metric: string;
+  /** `period` (UTC month) or `day` (UTC day), and its id (`YYYY-MM` or `YYYY-MM-DD`). */
+  window: string;
+  windowId: string;
+  /** Decimal strings: the threshold (0-based index among the listed and recurring ones) and the value. */
+  threshold: string;
+  thresholdIndex: number;
+  code: string | null;
+  value: string;
+  /** The event that crossed (or, for `resolved`, un-crossed) the threshold. */
+  crossedBy: string;
 };
 
 export type CreditNoteEventData = {
@@ -190,6 +210,8 @@ export const BILLING_EVENT_TYPES = [
   'billing.credit_note.created',
   'billing.credit_note.voided',
   'billing.refund.processed',
+  'billing.alert.triggered',
+  'billing.alert.resolved',
 ] as const satisfies readonly BillingEventType[];
 
 // Compile-time check that the list names every key of the map.

@@ -96,6 +96,14 @@ export function notificationText(event: AnyEvent): string {
         ? `Refund of ${sum} to ${who(event)} for credit note ${d.number} succeeded`
         : `REFUND FAILED: ${sum} to ${who(event)} for credit note ${d.number}${d.failureReason ? ` (${d.failureReason})` : ''}`;
     }
+    case 'billing.alert.triggered': {
+      const d = event.data;
+      return `Alert ${d.alertId} of ${who(event)}: ${d.metric} ${d.metric === 'credit_balance' ? 'fell below' : 'reached'} ${d.threshold} (now ${d.value}, ${d.window} ${d.windowId})${d.code ? ` [${d.code}]` : ''}`;
+    }
+    case 'billing.alert.resolved': {
+      const d = event.data;
+      return `Alert ${d.alertId} of ${who(event)} resolved: ${d.metric} back at ${d.value}, threshold ${d.threshold} armed again (${d.window} ${d.windowId})`;
+    }
     case 'billing.webhook.processed': {
       const d = event.data;
       const changes = d.changes.length > 0 ? d.changes.join('; ') : 'no changes';

@@ -110,6 +110,13 @@ export const ERROR_CATALOGUE: Record<string, ErrorExample> = {
     },
   },
   BILLING_RUN_NOT_FOUND: { message: 'No billing run for period 2026-10' },
+  // Alerts.
+  ALERT_NOT_FOUND: { message: 'Alert spend-100 of customer acme not found' },
+  ALERT_CONFLICT: {
+    message:
+      'Alert spend-100 of customer acme exists with a different thresholds; use a new alertId for a different alert',
+    details: { alertId: 'spend-100', differs: ['thresholds'] },
+  },
   // Prepaid credits.
   CREDIT_GRANT_NOT_FOUND: { message: 'Credit grant promo-1 of customer acme not found' },
   CREDIT_GRANT_CONFLICT: {

@@ -1,0 +1,201 @@
+import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { Injectable } from '@nestjs/common';
+import { DynamoDatabase } from '../database/dynamo-database';
+import type { TableKey } from '../database/keys';
+import { queryAll } from '../database/query-all';
+import { transactIfFirstHolds } from '../database/transact';
+import type { TransactItem } from '../database/transact-item';
+import type { Alert, AlertTrigger } from './alert.model';
+
+/**
+ * This module's keys (beside, not in, the shared key list). A customer's alerts and their
+ * trigger records share one partition, so "does this customer have alerts" and "which
+ * thresholds fired" are one query.
+ */
+export const AlertKeys = {
+  partition: (customerId: string) => `ALERTS#${customerId}`,
+  alertPrefix: 'ALERT#',
+  alert: (customerId: string, alertId: string): TableKey => ({
+    pk: AlertKeys.partition(customerId),
+    sk: `ALERT#${alertId}`,
+  }),
+  triggerPrefix: (alertId: string) => `TRIGGER#${alertId}#`,
+  /** One per (alert, window, threshold index): the record that makes a threshold fire once. */
+  trigger: (customerId: string, alertId: string, windowId: string, index: number): TableKey => ({
+    pk: AlertKeys.partition(customerId),
+    sk: `TRIGGER#${alertId}#${windowId}#${String(index).padStart(6, '0')}`,
+  }),
+};
+
+const TYPES = { alert: 'Alert', trigger: 'AlertTrigger' };
+
+function strip(item: Record<string, unknown>): Record<string, unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { pk, sk, type, ...rest } = item;
+  return rest;
+}
+
+@Injectable()
+export class AlertsRepository {
+  constructor(private readonly db: DynamoDatabase) {}
+
+  async getAlert(customerId: string, alertId: string): Promise<Alert | undefined> {
+    const { Item } = await this.db.doc.send(
+      new GetCommand({
+        TableName: this.db.table,
+        Key: AlertKeys.alert(customerId, alertId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? (strip(Item) as unknown as Alert) : undefined;
+  }
+
+  /** Every alert of a customer, by alertId. */
+  async listAlerts(customerId: string): Promise<Alert[]> {
+    const items = await queryAll(this.db.doc, {
+      TableName: this.db.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': AlertKeys.partition(customerId),
+        ':prefix': AlertKeys.alertPrefix,
+      },
+      ConsistentRead: true,
+    });
+    return items.map((item) => strip(item) as unknown as Alert);
+  }
+
+  /** Whether the customer has any alert: one read of at most one key. */
+  async hasAlerts(customerId: string): Promise<boolean> {
+    const page = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.db.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: {
+          ':pk': AlertKeys.partition(customerId),
+          ':prefix': AlertKeys.alertPrefix,
+        },
+        ProjectionExpression: 'pk',
+        Limit: 1,
+      }),
+    );
+    return (page.Items ?? []).length > 0;
+  }
+
+  /** The thresholds of an alert that fired in a window. */
+  async listTriggers(
+    customerId: string,
+    alertId: string,
+    windowId: string,
+  ): Promise<AlertTrigger[]> {
+    const items = await queryAll(this.db.doc, {
+      TableName: this.db.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': AlertKeys.partition(customerId),
+        ':prefix': `${AlertKeys.triggerPrefix(alertId)}${windowId}#`,
+      },
+      ConsistentRead: true,
+    });
+    return items.map((item) => strip(item) as unknown as AlertTrigger);
+  }
+
+  /** Stores a new alert; false when the alertId is taken. */
+  createAlert(alert: Alert, extra: TransactItem[]): Promise<boolean> {
+    return transactIfFirstHolds(this.db.doc, [
+      {
+        Put: {
+          TableName: this.db.table,
+          Item: {
+            ...AlertKeys.alert(alert.customerId, alert.alertId),
+            type: TYPES.alert,
+            ...alert,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      ...extra,
+    ]);
+  }
+
+  /** Deletes an alert as it was read; false when it was gone already. */
+  deleteAlert(customerId: string, alertId: string, extra: TransactItem[]): Promise<boolean> {
+    return transactIfFirstHolds(this.db.doc, [
+      {
+        Delete: {
+          TableName: this.db.table,
+          Key: AlertKeys.alert(customerId, alertId),
+          ConditionExpression: 'attribute_exists(pk)',
+        },
+      },
+      ...extra,
+    ]);
+  }
+
+  /** Removes every trigger record of an alert (after the alert itself is gone). */
+  async deleteTriggers(customerId: string, alertId: string): Promise<void> {
+    const items = await queryAll(this.db.doc, {
+      TableName: this.db.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': AlertKeys.partition(customerId),
+        ':prefix': AlertKeys.triggerPrefix(alertId),
+      },
+      ProjectionExpression: 'pk, sk',
+      ConsistentRead: true,
+    });
+    for (let i = 0; i < items.length; i += 25) {
+      await this.db.doc.send(
+        new BatchWriteCommand({
+          RequestItems: {
+            [this.db.table]: items
+              .slice(i, i + 25)
+              .map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } })),
+          },
+        }),
+      );
+    }
+  }
+
+  /**
+   * Fires a threshold: the trigger record, only if it does not exist yet, with the caller's
+   * event and audit items. False when it existed (the threshold already fired in this window).
+   */
+  putTrigger(customerId: string, trigger: AlertTrigger, extra: TransactItem[]): Promise<boolean> {
+    return transactIfFirstHolds(this.db.doc, [
+      {
+        Put: {
+          TableName: this.db.table,
+          Item: {
+            ...AlertKeys.trigger(customerId, trigger.alertId, trigger.windowId, trigger.index),
+            type: TYPES.trigger,
+            ...trigger,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      ...extra,
+    ]);
+  }
+
+  /**
+   * Re-arms a threshold: deletes the trigger record read (same `triggerId`), with the caller's
+   * event and audit items. False when it was deleted or replaced meanwhile.
+   */
+  deleteTrigger(
+    customerId: string,
+    trigger: AlertTrigger,
+    extra: TransactItem[],
+  ): Promise<boolean> {
+    return transactIfFirstHolds(this.db.doc, [
+      {
+        Delete: {
+          TableName: this.db.table,
+          Key: AlertKeys.trigger(customerId, trigger.alertId, trigger.windowId, trigger.index),
+          ConditionExpression: 'triggerId = :id',
+          ExpressionAttributeValues: { ':id': trigger.triggerId },
+        },
+      },
+      ...extra,
+    ]);
+  }
+}
