@@ -118,6 +118,10 @@ export async function benchUsage(app: BenchApp): Promise<Row[]> {
   const customers = Array.from({ length: INGEST_CUSTOMERS }, (_, i) => `ingest-${i}`);
   for (const id of [...customers, 'reads-small', 'reads-big']) await createCustomer(app, id);
 
+  // Alert latency on a quiet service: alerts are evaluated after ingest by a subscriber, so
+  // the loads below queue work for it (see the README).
+  const latency = await alertLatency(app);
+
   let n = 0;
   // Warm the app's paths (and the store's for them) the same way before measuring.
   await runHttpLoad({
@@ -208,6 +212,35 @@ export async function benchUsage(app: BenchApp): Promise<Row[]> {
     against: 'the same batch load without blocking',
     failures: blocked.non2xx + blocked.errors,
   });
+
+  // Alerts: the same batch load for customers with ten alerts each (units thresholds far above
+  // what the run sends, so every event is evaluated and none fires), beside the load without.
+  const alerted = Array.from({ length: INGEST_CUSTOMERS }, (_, i) => `alerted-${i}`);
+  for (const id of alerted) {
+    await createCustomer(app, id);
+    for (let a = 0; a < 10; a++) {
+      const res = await api(app, 'POST', `/v1/customers/${id}/alerts`, {
+        alertId: `watch-${a}`,
+        metric: 'units',
+        window: a % 2 === 0 ? 'period' : 'day',
+        thresholds: [{ value: String(1_000_000_000 + a) }],
+      });
+      if (res.status !== 201) throw new Error(`alert ${id}: ${res.status}`);
+    }
+  }
+  const withAlerts = await batchLoad('batch ingest, ten alerts per customer', alerted);
+  rows.push({
+    name: 'POST /v1/usage/batch (100 events), 10 alerts per customer',
+    rate: withAlerts.itemsPerSec,
+    unit: 'events/s',
+    p50: withAlerts.p50Ms,
+    p99: withAlerts.p99Ms,
+    ratio: withAlerts.itemsPerSec / batch.itemsPerSec,
+    target: 0.9,
+    against: 'the same batch load without alerts',
+    failures: withAlerts.non2xx + withAlerts.errors,
+  });
+  rows.push(latency);
 
   await seedEvents(app, 'reads-small', 100);
   const seedRate = await seedEvents(app, 'reads-big', 100_000);
@@ -306,4 +339,49 @@ export async function benchUsage(app: BenchApp): Promise<Row[]> {
     },
   );
   return rows;
+}
+
+/**
+ * From the acknowledgement of an event that crosses a threshold to the alert being triggered
+ * (its trigger record and `billing.alert.triggered` outbox item are written in one transaction,
+ * so that is when the event is in the outbox): one customer, 30 crossings in turn, on a quiet
+ * service (alerts are evaluated after ingest, by a subscriber: under load they queue).
+ */
+async function alertLatency(app: BenchApp): Promise<Row> {
+  const id = 'alert-latency';
+  await createCustomer(app, id);
+  const samples: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const alertId = `cross-${i}`;
+    const res = await api(app, 'POST', `/v1/customers/${id}/alerts`, {
+      alertId,
+      metric: 'units',
+      window: 'period',
+      thresholds: [{ value: String(i + 1) }],
+    });
+    if (res.status !== 201) throw new Error(`alert: ${res.status}`);
+    const sent = await api(app, 'POST', '/v1/usage', { customerId: id, endpoint: '/api/x' });
+    if (sent.status !== 201) throw new Error(`usage: ${sent.status}`);
+    const acknowledged = performance.now();
+    for (;;) {
+      const alert = await api(app, 'GET', `/v1/customers/${id}/alerts/${alertId}`);
+      const [threshold] = (alert.body as { thresholds: { state: string }[] }).thresholds;
+      if (threshold.state === 'triggered') break;
+      if (performance.now() - acknowledged > 30_000) throw new Error('alert never triggered');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    samples.push(performance.now() - acknowledged);
+  }
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))];
+  return {
+    name: 'alert: usage acknowledged → triggered (in the outbox)',
+    unit: 'ms',
+    p50: at(0.5),
+    p99: at(0.99),
+    ratio: at(0.5) / 1000,
+    target: 1,
+    targetIsMax: true,
+    against: 'p50 vs 1 s',
+  };
 }
