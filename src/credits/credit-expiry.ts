@@ -5,13 +5,13 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Dec, formatMoney } from '../common/money';
 import { Clock } from '../common/time/clock';
 import type { AppConfig } from '../config/configuration';
 import { OutboxWriter } from '../events';
-import { type CreditGrant, grantEventData, grantSummary, writeOffAt } from './credit.model';
+import { writeOffAt } from './credit.model';
 import { CreditLedger } from './credit-ledger';
 import { CreditsRepository } from './credits.repository';
+import { grantWriteOff } from './grant-write-off';
 
 /** Grants read from the expiry index per page. */
 const PAGE = 100;
@@ -92,47 +92,15 @@ export class CreditExpiry implements OnApplicationBootstrap, OnApplicationShutdo
         return { result: () => false };
       }
       const { balance } = await this.repository.getState(customerId);
-      const at = now.toISOString();
-      const left = new Dec(grant.remaining);
-      const expired: CreditGrant = {
-        ...grant,
-        remaining: formatMoney(new Dec(0), grant.currency),
-        writtenOffAt: at,
-      };
       return {
-        change: {
-          customerId,
-          currency: grant.currency,
-          at,
+        change: grantWriteOff(
+          this.outbox,
+          grant,
           balance,
-          grants: [{ before: grant, after: expired }],
-          drafts: [
-            {
-              type: 'expired',
-              amount: left.negated(),
-              grantId,
-              reason: `expired at ${grant.expiresAt}; remainder written off`,
-            },
-          ],
-          describe: (_entries, balanceAfter) => ({
-            audit: [
-              {
-                operation: 'credits.expire',
-                entityType: 'credit_grant',
-                entityId: `${customerId}:${grantId}`,
-                before: grantSummary(grant),
-                after: { ...grantSummary(expired), balanceAfter },
-              },
-            ],
-            events: [
-              this.outbox.event(
-                'billing.credits.expired',
-                { ...grantEventData(grant, left), balanceAfter },
-                { customerId, occurredAt: at },
-              ),
-            ],
-          }),
-        },
+          'expired',
+          now.toISOString(),
+          `expired at ${grant.expiresAt}; remainder written off`,
+        ),
         result: () => true,
       };
     });

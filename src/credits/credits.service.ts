@@ -23,6 +23,7 @@ import {
 } from './credit.model';
 import { CreditLedger, type LedgerChange } from './credit-ledger';
 import { CreditKeys, CreditsRepository } from './credits.repository';
+import { grantWriteOff } from './grant-write-off';
 
 export interface GrantCreditInput {
   grantId?: string;
@@ -143,7 +144,11 @@ export class CreditsService {
     const spent = new Dec(grant.amount).minus(grant.remaining);
     if (!spent.isZero() || grant.writtenOffAt) return { spent };
     const { balance } = await this.repository.getState(customerId);
-    return { items: this.ledger.prepare(this.voidChange(grant, balance, reason, at)).items };
+    return {
+      items: this.ledger.prepare(
+        grantWriteOff(this.outbox, grant, balance, 'voided', at, reason ?? 'grant voided'),
+      ).items,
+    };
   }
 
   async get(customerId: string, grantId: string): Promise<CreditGrant> {
@@ -194,7 +199,14 @@ export class CreditsService {
       // Its credit note owns it: voiding the note voids the grant, with the note's own rules.
       if (grant.kind === 'credit_note') throw new CreditGrantOfCreditNote(customerId, grantId);
       const { balance } = await this.repository.getState(customerId);
-      const change = this.voidChange(grant, balance, reason, this.clock.now().toISOString());
+      const change = grantWriteOff(
+        this.outbox,
+        grant,
+        balance,
+        'voided',
+        this.clock.now().toISOString(),
+        reason ?? 'grant voided',
+      );
       return {
         change,
         result: (prepared) => prepared?.grants[0] ?? change.grants[0].after,
@@ -234,50 +246,6 @@ export class CreditsService {
             customerId,
             occurredAt: grant.createdAt,
           }),
-        ],
-      }),
-    };
-  }
-
-  /** Voiding what is left of a grant: a `voided` entry (possibly of 0), audit and event. */
-  private voidChange(
-    grant: CreditGrant,
-    balance: CreditBalance | undefined,
-    reason: string | undefined,
-    at: string,
-  ): LedgerChange & { grants: [{ before: CreditGrant; after: CreditGrant }] } {
-    const { customerId, grantId } = grant;
-    const left = new Dec(grant.remaining);
-    const voided: CreditGrant = {
-      ...grant,
-      remaining: formatMoney(new Dec(0), grant.currency),
-      voidedAt: at,
-    };
-    return {
-      customerId,
-      currency: grant.currency,
-      at,
-      balance,
-      grants: [{ before: grant, after: voided }],
-      drafts: [
-        { type: 'voided', amount: left.negated(), grantId, reason: reason ?? 'grant voided' },
-      ],
-      describe: (_entries, balanceAfter) => ({
-        audit: [
-          {
-            operation: 'credits.void',
-            entityType: 'credit_grant',
-            entityId: `${customerId}:${grantId}`,
-            before: grantSummary(grant),
-            after: { ...grantSummary(voided), reason: reason ?? null, balanceAfter },
-          },
-        ],
-        events: [
-          this.outbox.event(
-            'billing.credits.voided',
-            { ...grantEventData(grant, left), balanceAfter },
-            { customerId, occurredAt: at },
-          ),
         ],
       }),
     };
