@@ -1,13 +1,15 @@
 import { startBenchApp } from './lib/app-process';
 import { formatRows, type Row } from './lib/report';
 import { benchBillingRuns } from './billing-run.bench';
+import { benchCosts } from './cost.bench';
+import { benchLambda } from './lambda.bench';
 import { benchUsage } from './usage.bench';
 
-const SUITES = ['usage', 'billing'] as const;
+const SUITES = ['usage', 'billing', 'lambda'] as const;
 type Suite = (typeof SUITES)[number];
 
 /**
- * What to run, from the arguments: suite names (`usage`, `billing`; none = all) and `--stripe`
+ * What to run, from the arguments: suite names (`usage`, `billing`, `lambda`; none = all) and `--stripe`
  * (billing runs against the fake Stripe API as well). `npm run bench -- billing --stripe`.
  */
 function parseArgs(args: string[]): { suites: Set<Suite>; stripe: boolean } {
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const { suites, stripe } = parseArgs(process.argv.slice(2));
   const rows: Row[] = [];
+  const notes: string[] = [];
   if (suites.has('usage')) {
     const app = await startBenchApp();
     try {
@@ -37,10 +40,17 @@ async function main(): Promise<void> {
     } finally {
       await app.stop();
     }
+    // Request units on DynamoDB: a fresh app behind a metering proxy (see bench/lib/store-meter).
+    const cost = await benchCosts();
+    rows.push(...cost.rows);
+    notes.push(cost.details);
   }
   // Billing runs start apps of their own (1,000 and 10,000 customers each need a fresh table).
   if (suites.has('billing')) rows.push(...(await benchBillingRuns({ withStripe: stripe })));
+  // The Lambda handlers (dist/lambda.js) in fresh processes, on a store of their own.
+  if (suites.has('lambda')) rows.push(...(await benchLambda()));
   console.log(`\n${formatRows(rows)}\n`);
+  for (const note of notes) console.log(`${note}\n`);
   const failures = rows.reduce((sum, r) => sum + (r.failures ?? 0), 0);
   if (failures > 0) console.log(`${failures} requests failed during the run`);
 }

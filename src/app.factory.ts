@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ConfigService } from '@nestjs/config';
 import { json } from 'express';
 import helmet from 'helmet';
@@ -34,6 +34,43 @@ const keepRawBody = (req: IncomingMessage & { rawBody?: Buffer }, _res: unknown,
   req.rawBody = buf;
 };
 
+/** Whether a request carries a body, as body-parser decides it (type-is `hasBody`). */
+const hasBody = (req: IncomingMessage) =>
+  req.headers['transfer-encoding'] !== undefined ||
+  !Number.isNaN(Number(req.headers['content-length'] ?? NaN));
+
+/**
+ * One middleware for every JSON body: the parser of the first BODY_LIMITS prefix the path falls
+ * under (as Express mounts a path: the prefix itself or below it, any case), else the default.
+ * A request without a body (every GET) passes through at once instead of visiting each parser.
+ */
+function jsonBodies(): (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (e?: unknown) => void,
+) => void {
+  const options = { verify: keepRawBody };
+  const routes = BODY_LIMITS.map(([path, limit]) => ({
+    path: path.toLowerCase(),
+    parse: json({ ...options, limit }),
+  }));
+  const fallback = json({ ...options, limit: DEFAULT_BODY_LIMIT });
+  return (req, res, next) => {
+    if (!hasBody(req)) {
+      (req as IncomingMessage & { body?: unknown }).body = undefined;
+      return next();
+    }
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = (query < 0 ? url : url.slice(0, query)).toLowerCase();
+    const route = routes.find(
+      (r) =>
+        path.startsWith(r.path) && (path.length === r.path.length || path[r.path.length] === '/'),
+    );
+    (route?.parse ?? fallback)(req, res, next);
+  };
+}
+
 /**
  * Builds the application exactly as production runs it; tests call this too, so the wiring
  * they exercise is the real one.
@@ -58,9 +95,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.use(helmet());
   app.disable('x-powered-by');
   app.set('trust proxy', true);
-  // The first parser that matches a route reads the body; later ones see it parsed and skip.
-  for (const [path, limit] of BODY_LIMITS) app.use(path, json({ limit, verify: keepRawBody }));
-  app.use(json({ limit: DEFAULT_BODY_LIMIT, verify: keepRawBody }));
+  app.use(jsonBodies());
   app.use(bodyParserErrors);
   boundSlowClients(app);
   setupOpenApi(app);

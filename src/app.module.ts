@@ -6,11 +6,13 @@ import { ResilienceModule } from './common/resilience';
 import { CommonModule } from './common/common.module';
 import { AppLoggerModule } from './common/logging';
 import type { AppConfig } from './config/configuration';
+import { SecretsModule } from './config/secrets.module';
 import { CreditNotesModule } from './credit-notes/credit-notes.module';
 import { CreditsModule } from './credits/credits.module';
 import { CustomersModule } from './customers/customers.module';
 import { AdjustmentsModule } from './adjustments/adjustments.module';
 import { AlertsModule } from './alerts/alerts.module';
+import { ThresholdBillingModule } from './threshold-billing/threshold-billing.module';
 import { AuditModule } from './audit/audit.module';
 import { BillingModule } from './billing/billing.module';
 import { DatabaseModule } from './database/database.module';
@@ -18,6 +20,7 @@ import { DocumentsModule } from './documents/documents.module';
 import type { EmbeddedDynamoDb } from './database/embedded-dynamodb';
 import { EventsModule } from './events';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
 import { MetricsModule } from './common/metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PlansModule } from './plans/plans.module';
@@ -45,6 +48,7 @@ export class AppModule {
           skipProcessEnv: true,
           load: [() => config],
         }),
+        SecretsModule,
         ScheduleModule.forRoot(),
         AppLoggerModule,
         AppCacheModule,
@@ -54,6 +58,7 @@ export class AppModule {
         ResilienceModule,
         PaymentsModule,
         EventsModule,
+        JobsModule,
         AuditModule,
         HealthModule,
         PlansModule,
@@ -67,6 +72,7 @@ export class AppModule {
         CreditsModule,
         CreditNotesModule,
         AlertsModule,
+        ThresholdBillingModule,
         AdjustmentsModule,
         DocumentsModule,
       ],

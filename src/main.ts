@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { createApp } from './app.factory';
-import { loadConfig } from './config/configuration';
+import { loadConfigWithSecrets } from './config/secrets-manager';
 import { startEmbeddedDynamoDb } from './database/embedded-dynamodb';
 
 /** Errors whose message is the whole story: print it, no stack trace, exit non-zero. */
@@ -8,12 +8,14 @@ const EXPECTED_START_ERRORS = new Set([
   'ConfigValidationError',
   'EmbeddedStoreError',
   'PlanCatalogueError',
+  'SecretsLoadError',
 ]);
 
 async function bootstrap(): Promise<void> {
   // The AWS SDK warns about Node versions it will drop; engines in package.json already says which.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  let config = loadConfig(process.env);
+  // Values named by *_ARN / BILLING_SECRETS_ARN are read from Secrets Manager before validation.
+  let config = await loadConfigWithSecrets(process.env);
   const embeddedStore = config.dynamo.embedded
     ? await startEmbeddedDynamoDb({
         port: config.dynamo.localPort || undefined,

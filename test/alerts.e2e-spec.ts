@@ -375,6 +375,92 @@ describe('Alerts (e2e)', () => {
     expect(of(customerId, 'billing.alert.resolved').map((e) => e.data.value)).toEqual(['105.00']);
   });
 
+  it('queues no usage of customers without alerts, and evaluates a new alert at once against the usage before it', async () => {
+    const handled = async () => {
+      const metrics = await t.http.get('/metrics').expect(200);
+      const line = metrics.text
+        .split('\n')
+        .find((l) => l.startsWith('subscriber_events_total{subscriber="alerts",result="handled"}'));
+      return Number(line?.split(' ')[1] ?? 0);
+    };
+    const customerId = await createCustomer();
+    await settle(t);
+    const before = await handled();
+    await track(customerId, 'quiet-1', 30);
+    await track(customerId, 'quiet-2', 30);
+    await settle(t);
+    // Nobody watches this customer: its usage never reached the alerts queue.
+    expect(await handled()).toBe(before);
+
+    // Created after the usage: fires at once, crossed by the alert's creation.
+    await createAlert(customerId, {
+      alertId: 'late',
+      metric: 'units',
+      window: 'period',
+      thresholds: [{ value: '50' }, { value: '100' }],
+    }).expect(201);
+    await settle(t);
+    const fired = of(customerId, 'billing.alert.triggered');
+    expect(fired.map((e) => [e.data.threshold, e.data.crossedBy])).toEqual([['50', 'alert:late']]);
+    // From now on its usage is queued and evaluated as it comes.
+    await track(customerId, 'loud-1', 40);
+    await settle(t);
+    expect(of(customerId, 'billing.alert.triggered').map((e) => e.data.threshold)).toEqual([
+      '50',
+      '100',
+    ]);
+  });
+
+  it('watches one charge of the plan with chargeId (its amount or its quantity)', async () => {
+    const customerId = await createCustomer();
+    await createAlert(customerId, {
+      alertId: 'calls-spend',
+      metric: 'spend',
+      chargeId: 'calls',
+      window: 'period',
+      thresholds: [{ value: '3.00' }],
+    }).expect(201);
+    await createAlert(customerId, {
+      alertId: 'calls-units',
+      metric: 'units',
+      chargeId: 'calls',
+      window: 'period',
+      thresholds: [{ value: '4' }],
+    }).expect(201);
+    await createAlert(customerId, {
+      alertId: 'other-units',
+      metric: 'units',
+      chargeId: 'other',
+      window: 'period',
+      thresholds: [{ value: '1' }],
+    }).expect(201);
+    await track(customerId, 'charge-1', 5);
+    await settle(t);
+    const fired = of(customerId, 'billing.alert.triggered').map((e) => [
+      e.data.alertId,
+      e.data.value,
+    ]);
+    expect(fired.sort()).toEqual([
+      ['calls-spend', '5.00'],
+      ['calls-units', '5'],
+    ]);
+    const view = await getAlert(customerId, 'calls-spend').expect(200);
+    expect(view.body).toMatchObject({ chargeId: 'calls', thresholds: [{ state: 'triggered' }] });
+
+    for (const [body, message] of [
+      [{ metric: 'credit_balance', thresholds: [{ value: '1.00' }] }, 'spend and units'],
+      [{ metric: 'units', endpoint: '/api/a', thresholds: [{ value: '1' }] }, 'either'],
+      [{ metric: 'units', window: 'day', thresholds: [{ value: '1' }] }, 'period window'],
+    ] as const) {
+      const bad = await createAlert(customerId, {
+        window: 'period',
+        ...body,
+        chargeId: 'calls',
+      }).expect(400);
+      expect(JSON.stringify(bad.body.details)).toContain(message);
+    }
+  });
+
   it('creates idempotently, validates, answers 404s, lists and deletes', async () => {
     const customerId = await createCustomer();
     const body = {

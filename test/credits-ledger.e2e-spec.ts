@@ -132,6 +132,7 @@ describe('Prepaid credits: the ledger always adds up (e2e, property)', () => {
               number: `INV-${invoiceSeq}`,
               customerId,
               period: o.period === 0 ? '2026-11' : '2026-12',
+              billingReason: 'period',
               currency: 'USD',
               lines: [{ id: 'L1', kind: 'usage', description: 'usage', amount }],
               total: amount,

@@ -78,6 +78,9 @@ const EXPECTED: Record<string, Access> = {
   'GET /v1/customers/{id}/alerts': 'read',
   'GET /v1/customers/{id}/alerts/{alertId}': 'read',
   'DELETE /v1/customers/{id}/alerts/{alertId}': 'admin',
+  'PUT /v1/customers/{id}/billing-thresholds': 'admin',
+  'GET /v1/customers/{id}/billing-thresholds': 'admin',
+  'DELETE /v1/customers/{id}/billing-thresholds': 'admin',
 
   'POST /v1/invoices/{id}/credit-notes': 'admin',
   'POST /v1/invoices/{id}/credit-notes/preview': 'admin',

@@ -272,6 +272,7 @@ describe('Reports (e2e)', () => {
         'currency',
         'invoice_id',
         'invoice_number',
+        'billing_reason',
         'invoice_status',
         'total',
         'amount_paid',
@@ -283,7 +284,15 @@ describe('Reports (e2e)', () => {
         string | null
       >[];
       const keys = ['customerId', 'customerName', 'customerStatus', 'currency', 'invoiceId'];
-      const more = ['invoiceNumber', 'status', 'total', 'amountPaid', 'outstanding', 'credited'];
+      const more = [
+        'invoiceNumber',
+        'billingReason',
+        'status',
+        'total',
+        'amountPaid',
+        'outstanding',
+        'credited',
+      ];
       expect(records).toEqual(json.map((r) => [...keys, ...more].map((k) => String(r[k] ?? ''))));
       expect(records.find((r) => r[0] === 'r-crlf')?.[1]).toBe(NAMES['r-crlf']);
     });

@@ -5,6 +5,9 @@ export interface HttpResult {
   label: string;
   requestsPerSec: number;
   itemsPerSec: number;
+  /** Requests and items completed in the whole run (for per-event costs). */
+  requests: number;
+  items: number;
   p50Ms: number;
   p99Ms: number;
   non2xx: number;
@@ -45,6 +48,8 @@ export async function runHttpLoad(load: HttpLoad): Promise<HttpResult> {
     label: load.label,
     requestsPerSec,
     itemsPerSec: requestsPerSec * (load.itemsPerRequest ?? 1),
+    requests: result.requests.total,
+    items: result.requests.total * (load.itemsPerRequest ?? 1),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,

@@ -25,6 +25,8 @@ export class AdjustmentsInvoiceAdjuster extends InvoiceAdjuster {
   }
 
   async adjust(context: InvoiceAdjustmentContext): Promise<InvoiceAdjustment> {
+    // Threshold invoices bill the period's usage so far; late usage waits for the period's own.
+    if (context.billingReason !== 'period') return NO_ADJUSTMENT;
     const pending = (await this.adjustments.pending(context.customerId, context.period)).filter(
       (p) => !p.net.isNegative(),
     );

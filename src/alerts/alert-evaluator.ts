@@ -62,7 +62,7 @@ export class AlertEvaluator {
     const values = new Map<string, Decimal>();
     for (const alert of alerts) {
       const window = windowOf(alert.window, cause.at);
-      const key = `${alert.metric}|${alert.endpoint ?? ''}|${window.id}`;
+      const key = `${alert.metric}|${alert.endpoint ?? ''}|${alert.chargeId ?? ''}|${window.id}`;
       let value = values.get(key);
       if (value === undefined) {
         value = await this.valueOf(alert, window);
@@ -77,9 +77,22 @@ export class AlertEvaluator {
 
   private async valueOf(alert: Alert, window: { id: string; start: Date; end: Date }) {
     switch (alert.metric) {
-      case 'spend':
-        return new Dec((await this.charges.forPeriod(alert.customerId, window.id)).total);
+      case 'spend': {
+        const charges = await this.charges.forPeriod(alert.customerId, window.id);
+        if (!alert.chargeId) return new Dec(charges.total);
+        return sumDecimals(
+          charges.lines.filter((l) => l.chargeId === alert.chargeId).map((l) => new Dec(l.amount)),
+        );
+      }
       case 'units': {
+        if (alert.chargeId) {
+          const charges = await this.charges.forPeriod(alert.customerId, window.id);
+          return sumDecimals(
+            charges.lines
+              .filter((l) => l.chargeId === alert.chargeId)
+              .map((l) => new Dec(l.quantity)),
+          );
+        }
         const rows = await this.usage.usageByEndpoint(alert.customerId, window.start, window.end);
         return sumDecimals(
           rows

@@ -69,6 +69,16 @@ export class CreateAlertDto {
   @Length(1, 256)
   endpoint?: string;
 
+  @ApiPropertyOptional({
+    example: 'calls',
+    description:
+      "spend and units (period window): only this charge of the customer's plan: its priced amount, or the quantity it priced; all charges when omitted",
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(RESOURCE_ID_PATTERN, { message: '$property must be a charge id' })
+  chargeId?: string;
+
   @ApiProperty({
     type: [AlertThresholdInputDto],
     description:
@@ -117,6 +127,7 @@ export class AlertResponse {
   @ApiProperty({ example: 'acme' }) customerId: string;
   @ApiProperty({ enum: ALERT_METRICS, example: 'spend' }) metric: string;
   @ApiProperty({ nullable: true, type: String, example: null }) endpoint: string | null;
+  @ApiProperty({ nullable: true, type: String, example: null }) chargeId: string | null;
   @ApiProperty({ nullable: true, type: String, example: '100.00' }) recurringEvery: string | null;
   @ApiProperty({ enum: ALERT_WINDOWS, example: 'period' }) window: string;
   @ApiProperty({ example: '2026-11', description: 'The current window (UTC month or day)' })
@@ -147,6 +158,7 @@ export class AlertResponse {
       customerId: alert.customerId,
       metric: alert.metric,
       endpoint: alert.endpoint,
+      chargeId: alert.chargeId ?? null,
       recurringEvery: alert.recurringEvery,
       window: alert.window,
       windowId,

@@ -13,6 +13,11 @@ export interface Alert {
   metric: AlertMetric;
   /** `units` only: the exact endpoint path counted; null counts all usage. */
   endpoint: string | null;
+  /**
+   * `spend` and `units` (period window): only the lines of this plan charge (its amount, or its
+   * priced quantity); null (or absent, alerts stored before) for all of them.
+   */
+  chargeId?: string | null;
   thresholds: { value: string; code: string | null }[];
   /** Another threshold every this much beyond the last listed one; null for none. */
   recurringEvery: string | null;

@@ -76,6 +76,8 @@ export class AlertsRepository {
         },
         ProjectionExpression: 'pk',
         Limit: 1,
+        // Decides whether events reach the alerts queue at all: must see an alert just created.
+        ConsistentRead: true,
       }),
     );
     return (page.Items ?? []).length > 0;

@@ -9,6 +9,7 @@ import { CustomersService } from '../customers/customers.service';
 import type { CreateAlertDto } from './alert.dto';
 import { AlertConflict, AlertNotFound } from './alert.errors';
 import { type Alert, type AlertTrigger, windowOf } from './alert.model';
+import { AlertEvaluator } from './alert-evaluator';
 import { AlertsRepository } from './alerts.repository';
 
 /** What the API shows of an alert: the alert and its firings in the current window. */
@@ -28,6 +29,7 @@ export class AlertsService {
     private readonly audit: AuditService,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
+    private readonly evaluator: AlertEvaluator,
   ) {}
 
   /** Creates an alert (created: true), or returns the one its alertId names when the same. */
@@ -43,6 +45,7 @@ export class AlertsService {
         : undefined;
       if (existing) {
         this.checkSame(existing, alert);
+        await this.catchUp(existing);
         return { view: await this.view(existing), created: false };
       }
       const created = await this.repository.createAlert(
@@ -54,9 +57,27 @@ export class AlertsService {
           after: alert,
         }),
       );
-      if (created) return { view: await this.view(alert), created: true };
+      if (created) {
+        await this.catchUp(alert);
+        return { view: await this.view(alert), created: true };
+      }
     }
     throw new AlertConflict(customerId, alert.alertId, ['alertId']);
+  }
+
+  /**
+   * Evaluates the customer's alerts once the alert exists: usage committed before it never
+   * reached the alerts queue (the subscriber skips customers without alerts), so a value already
+   * past a threshold fires now (`crossedBy`: `alert:<alertId>`). Again on a retried create, in
+   * case the first one failed after writing; the trigger records keep every firing single.
+   */
+  private async catchUp(alert: Alert): Promise<void> {
+    await this.evaluator.evaluate({
+      customerId: alert.customerId,
+      eventId: `alert:${alert.alertId}`,
+      type: alert.metric === 'credit_balance' ? 'billing.credits.granted' : 'billing.usage.tracked',
+      at: this.clock.now(),
+    });
   }
 
   async list(customerId: string): Promise<AlertView[]> {
@@ -128,6 +149,17 @@ export class AlertsService {
     if (input.endpoint !== undefined && input.metric !== 'units') {
       problems.push({ field: 'endpoint', messages: ['endpoint applies to the units metric only'] });
     }
+    if (input.chargeId !== undefined) {
+      const why =
+        input.metric === 'credit_balance'
+          ? 'chargeId applies to the spend and units metrics only'
+          : input.endpoint !== undefined
+            ? 'use either chargeId or endpoint'
+            : input.window !== 'period'
+              ? 'chargeId counts what the period priced: use the period window'
+              : undefined;
+      if (why) problems.push({ field: 'chargeId', messages: [why] });
+    }
     if (input.recurringEvery !== undefined && decreasing) {
       problems.push({
         field: 'recurringEvery',
@@ -145,6 +177,7 @@ export class AlertsService {
       customerId,
       metric: input.metric,
       endpoint: input.endpoint ?? null,
+      chargeId: input.chargeId ?? null,
       thresholds: input.thresholds.map((t, i) => ({
         value: format(thresholds[i] as Decimal),
         code: t.code ?? null,
@@ -161,6 +194,7 @@ export class AlertsService {
     const differs: string[] = [];
     if (stored.metric !== requested.metric) differs.push('metric');
     if (stored.endpoint !== requested.endpoint) differs.push('endpoint');
+    if ((stored.chargeId ?? null) !== (requested.chargeId ?? null)) differs.push('chargeId');
     if (stored.window !== requested.window) differs.push('window');
     const sameThresholds =
       stored.thresholds.length === requested.thresholds.length &&

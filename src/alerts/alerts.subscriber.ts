@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/time/clock';
-import { BillingEventSubscriber, type BillingEventFor } from '../events';
-import { AlertEvaluator } from './alert-evaluator';
+import { BillingEventSubscriber, type BillingEventFor, eventsOfWatchedCustomers } from '../events';
+import { type AlertCause, AlertEvaluator } from './alert-evaluator';
+import { AlertsRepository } from './alerts.repository';
 
 const ALERT_CAUSES = [
   'billing.usage.tracked',
@@ -26,23 +27,56 @@ export class AlertsSubscriber extends BillingEventSubscriber<AlertCauseType> {
 
   constructor(
     private readonly evaluator: AlertEvaluator,
+    private readonly repository: AlertsRepository,
     private readonly clock: Clock,
   ) {
     super();
   }
 
   async handle(event: BillingEventFor<AlertCauseType>): Promise<void> {
-    if (!event.customerId) return;
+    const cause = this.causeOf(event);
+    if (cause) await this.evaluator.evaluate(cause);
+  }
+
+  /**
+   * The events of one transaction (a usage batch): one evaluation per customer, kind of change
+   * and day instead of one per event. The values are read after the whole transaction either
+   * way, so the first event of each group is the one that crossed, as with one call each.
+   */
+  override async handleBatch(events: BillingEventFor<AlertCauseType>[]): Promise<void> {
+    const first = new Map<string, AlertCause>();
+    for (const event of events) {
+      const cause = this.causeOf(event);
+      if (!cause) continue;
+      const key = `${cause.customerId}|${cause.type}|${cause.at.toISOString().slice(0, 10)}`;
+      if (!first.has(key)) first.set(key, cause);
+    }
+    for (const cause of first.values()) await this.evaluator.evaluate(cause);
+  }
+
+  /**
+   * Only the events of customers that have alerts are queued (one consistent key-only read per
+   * customer and transaction). An alert created later is evaluated when it is created, so the
+   * usage committed before it counts (AlertsService.create).
+   */
+  override wanted(
+    events: BillingEventFor<AlertCauseType>[],
+  ): Promise<BillingEventFor<AlertCauseType>[]> {
+    return eventsOfWatchedCustomers(events, (c) => this.repository.hasAlerts(c));
+  }
+
+  private causeOf(event: BillingEventFor<AlertCauseType>): AlertCause | undefined {
+    if (!event.customerId) return undefined;
     const usage =
       event.type === 'billing.usage.tracked' || event.type === 'billing.usage.corrected'
         ? event.data
         : undefined;
-    await this.evaluator.evaluate({
+    return {
       customerId: event.customerId,
       // The usage event that moved the value; for credit changes, the billing event.
       eventId: usage?.usageEventId ?? event.eventId,
       at: usage ? new Date(usage.timestamp) : this.clock.now(),
       type: event.type,
-    });
+    };
   }
 }

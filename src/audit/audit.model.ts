@@ -13,6 +13,7 @@ export const AUDIT_ENTITY_TYPES = [
   'usage_event',
   'invoice_document',
   'alert',
+  'billing_thresholds',
 ] as const;
 
 export type AuditEntityType = (typeof AUDIT_ENTITY_TYPES)[number];

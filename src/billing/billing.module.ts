@@ -19,6 +19,7 @@ import { ChunkBiller } from './runs/billing-run.chunk';
 import { BillingRunController } from './runs/billing-run.controller';
 import { BillingRunMetrics } from './runs/billing-run.metrics';
 import { CustomerBiller } from './runs/billing-run.customer';
+import { BillingRunJob, BillingRunSweepJob } from './runs/billing-run.jobs';
 import { BillingRunOptions } from './runs/billing-run.options';
 import { BillingRunRepository } from './runs/billing-run.repository';
 import { BillingRunScheduler } from './runs/billing-run.scheduler';
@@ -52,6 +53,8 @@ import './billing.config';
     CustomerBiller,
     ChunkBiller,
     BillingRunService,
+    BillingRunJob,
+    BillingRunSweepJob,
     BillingRunScheduler,
   ],
   // Services only: other modules reach invoices through InvoicesService, never the store.

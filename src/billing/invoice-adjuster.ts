@@ -1,5 +1,5 @@
 import type { TransactItem } from '../database/transact-item';
-import type { InvoiceLine } from './invoice.model';
+import type { BillingReason, InvoiceLine } from './invoice.model';
 
 /**
  * The seam through which other modules take part in an invoice's amounts without the billing
@@ -27,6 +27,13 @@ export interface InvoiceAdjustmentContext {
   customerId: string;
   /** `YYYY-MM` */
   period: string;
+  /**
+   * `period`: the invoice closing the period; `threshold`: one issued during the period when its
+   * usage spend reached a billing threshold (usage lines only, see `threshold`).
+   */
+  billingReason: BillingReason;
+  /** Threshold invoices: which threshold of the period (1-based). */
+  threshold?: { index: number; value: string };
   currency: string;
   /** The priced lines (usage, base fees, minimum top-up), then the earlier adjusters' lines. */
   lines: readonly InvoiceLine[];
@@ -41,12 +48,13 @@ export interface InvoiceAdjustmentContext {
 }
 
 /**
- * A line an adjuster adds: a `credit` (negative: it pays part of what is due) or an
- * `adjustment` (positive: a charge the priced lines do not hold, e.g. late usage of a past
- * period; it adds to the total).
+ * A line an adjuster adds: a `credit` (negative: it pays part of what is due), an `adjustment`
+ * (positive: a charge the priced lines do not hold, e.g. late usage of a past period; it adds to
+ * the total) or a `deduction` (negative: part of the priced lines billed on another invoice, e.g.
+ * a threshold invoice; it takes off the total).
  */
 export interface InvoiceAdjustmentLine {
-  kind: Extract<InvoiceLine['kind'], 'credit' | 'adjustment'>;
+  kind: Extract<InvoiceLine['kind'], 'credit' | 'adjustment' | 'deduction'>;
   description: string;
   /** Decimal string in major units, rounded to the currency's minor unit; sign as above. */
   amount: string;

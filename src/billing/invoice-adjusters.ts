@@ -7,10 +7,11 @@ import { InvoiceAdjuster } from './invoice-adjuster';
 import type { Invoice, InvoiceAmounts, InvoiceLine } from './invoice.model';
 
 /** Lines adjusters add; everything else is priced. */
-const ADJUSTER_KINDS = new Set<InvoiceLine['kind']>(['credit', 'adjustment']);
+export const ADJUSTER_KINDS = new Set<InvoiceLine['kind']>(['credit', 'adjustment', 'deduction']);
 
 /** The invoice an adjustment is for. */
-export type AdjustedInvoice = Pick<Invoice, 'id' | 'number' | 'customerId' | 'period'>;
+export type AdjustedInvoice = Pick<Invoice, 'id' | 'number' | 'customerId' | 'period'> &
+  Partial<Pick<Invoice, 'billingReason' | 'threshold'>>;
 
 export interface Adjusted {
   amounts: InvoiceAmounts;
@@ -21,8 +22,9 @@ export interface Adjusted {
 /**
  * Every `InvoiceAdjuster` of the application (found at start-up), applied in name order to an
  * invoice's priced amounts: each sees the lines and what is due after the ones before it, and
- * its lines follow them. `adjustment` lines (late usage of a past period) add to `total`;
- * `credits` is what `credit` lines took off, and `amountDue` = total − credits.
+ * its lines follow them. `adjustment` lines (late usage of a past period) add to `total`,
+ * `deduction` lines (what threshold invoices billed of the period) take off it; `credits` is
+ * what `credit` lines took off, and `amountDue` = total − credits.
  */
 @Injectable()
 export class InvoiceAdjusters implements OnModuleInit {
@@ -58,6 +60,8 @@ export class InvoiceAdjusters implements OnModuleInit {
         number: invoice.number,
         customerId: invoice.customerId,
         period: invoice.period,
+        billingReason: invoice.billingReason ?? 'period',
+        ...(invoice.threshold ? { threshold: invoice.threshold } : {}),
         currency,
         lines: [...lines],
         total: formatMoney(total, currency),
@@ -69,15 +73,16 @@ export class InvoiceAdjusters implements OnModuleInit {
       let taken = ZERO;
       for (const line of adjustment.lines) {
         const amount = new Dec(line.amount);
-        const valid = line.kind === 'credit' ? amount.isNegative() : amount.isPositive();
+        const valid = line.kind === 'adjustment' ? amount.isPositive() : amount.isNegative();
         if (!valid || amount.isZero()) {
           throw new Error(
-            `Invoice adjuster "${adjuster.name}": credit lines must be negative, adjustment lines positive`,
+            `Invoice adjuster "${adjuster.name}": credit and deduction lines must be negative, adjustment lines positive`,
           );
         }
         if (line.kind === 'credit') taken = taken.plus(amount.negated());
         else added = added.plus(amount);
       }
+      // Deductions count in `added` (negative): nothing may take the invoice below zero.
       if (taken.gt(due.plus(added))) {
         throw new Error(`Invoice adjuster "${adjuster.name}" took more than is due`);
       }

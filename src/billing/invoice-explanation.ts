@@ -62,6 +62,8 @@ function noteFor(line: InvoiceLine): string | null {
       return `Prepaid credit applied when the invoice was finalized${line.reference ? ` (${line.reference})` : ''}: ${line.amount}`;
     case 'adjustment':
       return `Usage of an earlier, already invoiced period corrected afterwards${line.reference ? ` (${line.reference})` : ''}: ${line.amount}`;
+    case 'deduction':
+      return `Billed during the period on threshold invoices${line.reference ? ` (${line.reference})` : ''}: ${line.amount}`;
     default:
       return null;
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/time/clock';
 import type { Period } from '../common/time/period';
 import type { Customer } from '../customers/customer.model';
+import type { TransactItem } from '../database/transact-item';
 import { ChargesService, type PlanVersionSource } from '../pricing/charges.service';
 import { UsagePeriods } from '../usage/usage-periods.service';
 import { PeriodNotEnded } from './invoice.errors';
@@ -40,6 +41,15 @@ export class InvoiceFinalizer {
   /** Rule 2 for many customers (billing runs), in batch writes; after `closingTime`. */
   async closeUsage(customerIds: readonly string[], period: Period, closedAt: Date): Promise<void> {
     await this.usage.closeMany(customerIds, period.id, closedAt.toISOString());
+  }
+
+  /**
+   * For an invoice issued during the period (a threshold invoice): holds only while the
+   * customer's usage period is open, so nothing is billed during the period once the period's
+   * own invoice has closed it and priced what earlier invoices billed.
+   */
+  periodOpenCheck(customerId: string, period: string): TransactItem {
+    return this.usage.openCheck(customerId, period);
   }
 
   /** Rules 1–3 for one customer: the final amounts of its invoice for `period`. */

@@ -1,4 +1,4 @@
-import { Dec, ZERO, formatMoney } from '../common/money';
+import { Dec, ZERO, formatMoney, sumDecimals } from '../common/money';
 import type { ChargesJson } from '../pricing/charges.service';
 import type { InvoiceAmounts, InvoiceLine } from './invoice.model';
 
@@ -54,5 +54,27 @@ export function invoiceAmounts(charges: ChargesJson): InvoiceAmounts {
     total: charges.total,
     credits: formatMoney(ZERO, charges.currency),
     amountDue: charges.total,
+  };
+}
+
+/**
+ * What a threshold invoice bills of the period's amounts: the usage lines only. Base fees and
+ * the minimum charge stay with the period's own invoice, where they apply in full. Also what
+ * finalizing a threshold invoice starts from (its stored usage lines).
+ */
+export function usageOnly(amounts: InvoiceAmounts): InvoiceAmounts {
+  const { currency } = amounts;
+  const lines = amounts.lines.filter((line) => line.kind === 'usage');
+  const usage = formatMoney(sumDecimals(lines.map((l) => new Dec(l.amount))), currency);
+  const zero = formatMoney(ZERO, currency);
+  return {
+    currency,
+    lines,
+    subtotal: usage,
+    baseFee: zero,
+    minimumTopUp: zero,
+    total: usage,
+    credits: zero,
+    amountDue: usage,
   };
 }

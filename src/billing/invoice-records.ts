@@ -92,6 +92,7 @@ export function invoiceEvent(
       total: invoice.total,
       amountDue: invoice.amountDue,
       providerInvoiceId: invoice.provider?.invoiceId ?? null,
+      billingReason: invoice.billingReason ?? 'period',
     },
     { customerId: invoice.customerId },
   );

@@ -5,6 +5,7 @@ import { ExplainedLineDto, ExplainedSegmentDto } from '../pricing/explain.dto';
 import { RESOURCE_ID_PATTERN } from '../common/http/resource-id.pipe';
 import { IsPeriod } from '../common/http/validators';
 import {
+  INVOICE_LINE_KINDS,
   type Invoice,
   type InvoicePayment,
   PAYMENT_METHODS,
@@ -84,9 +85,10 @@ export class InvoiceTierDto {
 export class InvoiceLineDto {
   @ApiProperty({ example: 'L1', description: 'Stable within the invoice' }) id: string;
   @ApiProperty({
-    enum: ['usage', 'base_fee', 'minimum', 'credit', 'adjustment'],
+    enum: INVOICE_LINE_KINDS,
     example: 'usage',
-    description: '`credit` lines (prepaid credits) are negative and follow the priced lines',
+    description:
+      '`credit` lines (prepaid credits) and `deduction` lines (what threshold invoices of the period billed) are negative and follow the priced lines',
   })
   kind: string;
   @ApiProperty({ example: 'api-calls (*): 1500 units' }) description: string;
@@ -138,11 +140,28 @@ export class InvoicePaymentDto {
   }
 }
 
+export class ThresholdRefDto {
+  @ApiProperty({ example: 2, description: '1-based, in ascending order of value' }) index: number;
+  @ApiProperty({ example: '500.00' }) value: string;
+}
+
 export class InvoiceResponse {
   @ApiProperty({ example: 'inv_acme_2026-10' }) id: string;
   @ApiProperty({ example: 'INV-202610-000042' }) number: string;
   @ApiProperty({ example: 'acme' }) customerId: string;
   @ApiProperty({ example: '2026-10' }) period: string;
+  @ApiProperty({
+    enum: ['period', 'threshold'],
+    example: 'period',
+    description:
+      '`period`: the invoice closing the period (id `inv_<customer>_<period>`); `threshold`: issued during the period when its usage spend reached a billing threshold (id `…_t<n>`)',
+  })
+  billingReason: string;
+  @ApiPropertyOptional({
+    type: ThresholdRefDto,
+    description: 'Threshold invoices: which threshold of the period was reached',
+  })
+  threshold?: ThresholdRefDto;
   @ApiProperty({ example: 'USD' }) currency: string;
   @ApiProperty({ enum: ['draft', 'open', 'paid', 'void', 'uncollectible'], example: 'draft' })
   status: string;
@@ -188,7 +207,10 @@ export class InvoiceResponse {
   static from(invoice: Invoice): InvoiceResponse {
     // eslint-disable-next-line @typescript-eslint/no-unused-vars
     const { revision, ...rest } = invoice;
-    return Object.assign(new InvoiceResponse(), rest);
+    return Object.assign(new InvoiceResponse(), {
+      ...rest,
+      billingReason: invoice.billingReason ?? 'period',
+    });
   }
 }
 
@@ -211,7 +233,7 @@ export class RecordedPaymentResponse {
 
 export class ExplainedInvoiceLineDto {
   @ApiProperty({ example: 'L1' }) id: string;
-  @ApiProperty({ enum: ['usage', 'base_fee', 'minimum', 'credit', 'adjustment'], example: 'usage' })
+  @ApiProperty({ enum: INVOICE_LINE_KINDS, example: 'usage' })
   kind: string;
   @ApiProperty({ example: 'api-calls (*): 9000 units' }) description: string;
   @ApiProperty({ example: '90.00' }) amount: string;

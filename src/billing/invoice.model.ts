@@ -23,14 +23,32 @@ export interface InvoiceTier {
   amount: string;
 }
 
+export const INVOICE_LINE_KINDS = [
+  'usage',
+  'base_fee',
+  'minimum',
+  'credit',
+  'adjustment',
+  'deduction',
+] as const;
+export type InvoiceLineKind = (typeof INVOICE_LINE_KINDS)[number];
+
+/**
+ * Why an invoice exists: `period` (the one invoice closing a customer's period) or `threshold`
+ * (issued during the period when its usage spend reached a billing threshold; see the
+ * threshold-billing module).
+ */
+export type BillingReason = 'period' | 'threshold';
+
 export interface InvoiceLine {
   /** Stable within the invoice (`L1`, `L2`, …); part of the Stripe idempotency key of its item. */
   id: string;
   /**
-   * `credit` (negative: prepaid credits) and `adjustment` (positive: corrected usage of a past
-   * period) lines come from invoice adjusters.
+   * `credit` (negative: prepaid credits), `adjustment` (positive: corrected usage of a past
+   * period) and `deduction` (negative: part of the period billed on another invoice, such as a
+   * threshold invoice) lines come from invoice adjusters.
    */
-  kind: 'usage' | 'base_fee' | 'minimum' | 'credit' | 'adjustment';
+  kind: InvoiceLineKind;
   description: string;
   /** Decimal string in major units, rounded to the currency's minor unit. */
   amount: string;
@@ -80,6 +98,10 @@ export interface InvoicePayment {
 
 export interface Invoice {
   id: string;
+  /** Absent on invoices stored before threshold invoices existed: `period`. */
+  billingReason?: BillingReason;
+  /** Threshold invoices: which threshold of the period (1-based) and its value. */
+  threshold?: { index: number; value: string };
   /** Unique and human readable: `INV-<YYYYMM>-<6-digit sequence>`. */
   number: string;
   customerId: string;
@@ -124,6 +146,17 @@ export type InvoiceAmounts = Pick<
 /** One invoice per customer and period: the id is derived from both, so it is the natural key. */
 export const invoiceIdFor = (customerId: string, period: string): string =>
   `inv_${customerId}_${period}`;
+
+/**
+ * A threshold invoice: the `index`-th billing threshold of the customer's period. Derived like
+ * the period invoice's id, so each threshold is invoiced at most once.
+ */
+export const thresholdInvoiceIdFor = (customerId: string, period: string, index: number): string =>
+  `${invoiceIdFor(customerId, period)}_t${index}`;
+
+/** Whether the invoice is the period's own (not a threshold invoice). */
+export const isPeriodInvoice = (invoice: Pick<Invoice, 'billingReason'>): boolean =>
+  (invoice.billingReason ?? 'period') === 'period';
 
 /** What the payment provider reports about one of our invoices (webhooks). */
 export interface ProviderInvoiceUpdate {
@@ -188,9 +221,14 @@ export function draftInvoice(fields: {
   number: string;
   amounts: InvoiceAmounts;
   at: string;
+  /** A threshold invoice instead of the period's own. */
+  threshold?: { index: number; value: string };
 }): Invoice {
   return {
-    id: invoiceIdFor(fields.customerId, fields.period),
+    id: fields.threshold
+      ? thresholdInvoiceIdFor(fields.customerId, fields.period, fields.threshold.index)
+      : invoiceIdFor(fields.customerId, fields.period),
+    ...(fields.threshold ? { billingReason: 'threshold', threshold: fields.threshold } : {}),
     number: fields.number,
     customerId: fields.customerId,
     period: fields.period,

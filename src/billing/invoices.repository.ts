@@ -13,6 +13,7 @@ import type { TransactItem } from '../database/transact-item';
 
 export type { TransactItem };
 import { Keys } from '../database/keys';
+import { queryAll } from '../database/query-all';
 import { queryGsiPage } from '../database/query-page';
 import type { Invoice } from './invoice.model';
 import { ZERO, formatMoney } from '../common/money';
@@ -57,6 +58,39 @@ export class InvoicesRepository {
   /** Inserts the invoice (and `extra` items) unless one exists for its id; false when it does. */
   async create(invoice: Invoice, extra: TransactItem[] = []): Promise<boolean> {
     return transactIfFirstHolds(this.db.doc, [this.put({ invoice }), ...extra]);
+  }
+
+  /**
+   * Inserts a threshold invoice with its entry in the period's list of threshold invoices and
+   * `extra` items, only if all of them hold (the invoice is new; `extra` is conditioned on what
+   * its caller read): false when any did not, and nothing was written.
+   */
+  async createThresholdInvoice(invoice: Invoice, extra: TransactItem[]): Promise<boolean> {
+    return transactIfConditionsHold(this.db.doc, [
+      this.put({ invoice }),
+      {
+        Put: {
+          TableName: this.db.table,
+          Item: {
+            ...Keys.periodThresholdInvoice(invoice.period, invoice.id),
+            type: 'ThresholdInvoiceEntry',
+            customerId: invoice.customerId,
+          },
+        },
+      },
+      ...extra,
+    ]);
+  }
+
+  /** The ids of a period's threshold invoices, all customers (reports). */
+  async thresholdInvoiceIds(period: string): Promise<string[]> {
+    const items = await queryAll(this.db.doc, {
+      TableName: this.db.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': Keys.periodThresholdInvoicesPartition(period) },
+      ProjectionExpression: 'sk',
+    });
+    return items.map((item) => item.sk as string);
   }
 
   /**

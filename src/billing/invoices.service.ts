@@ -20,9 +20,10 @@ import {
 } from './invoice-credits';
 import { InvoiceFinalizer } from './invoice-finalizer';
 import { type InvoiceExplanation, explainInvoice } from './invoice-explanation';
-import { invoiceAmounts } from './invoice-lines';
+import { invoiceAmounts, usageOnly } from './invoice-lines';
 import {
   type Invoice,
+  type InvoiceAmounts,
   type InvoicePayment,
   type InvoiceStatus,
   type ProviderInvoiceUpdate,
@@ -30,7 +31,9 @@ import {
   draftInvoice,
   finalizedInvoice,
   invoiceIdFor,
+  isPeriodInvoice,
   nextRevision,
+  thresholdInvoiceIdFor,
   withProviderUpdate,
 } from './invoice.model';
 import { InvoiceRecords } from './invoice-records';
@@ -147,6 +150,69 @@ export class InvoicesService {
     return { invoice: winner, created: false };
   }
 
+  /**
+   * Issues the customer's threshold invoice number `threshold.index` of `period`: the usage of
+   * the period so far (usage lines only: base fees and the minimum stay with the period's own
+   * invoice), then every adjuster's part (what earlier threshold invoices billed is deducted,
+   * credits pay first), finalized at once: in one transaction with its events and audit when
+   * there is no payment provider; as a draft, pushed, then opened when there is (a push that
+   * fails leaves the draft, and calling this again finishes it).
+   *
+   * The creating transaction holds only while the id is new, the period's usage is still open
+   * (its own invoice has not closed it) and the caller's `extra` items (its threshold state,
+   * conditioned on what it read) hold: `undefined` when one did not, nothing written, and the
+   * caller reads again. An existing invoice under the id is answered as it is.
+   */
+  async issueThresholdInvoice(input: {
+    customerId: string;
+    period: string;
+    threshold: { index: number; value: string };
+    extra: TransactItem[];
+  }): Promise<{ invoice: Invoice; created: boolean } | undefined> {
+    const { customerId, period, threshold } = input;
+    const id = thresholdInvoiceIdFor(customerId, period, threshold.index);
+    const existing = await this.invoices.get(id);
+    if (existing) {
+      const invoice = existing.status === 'draft' ? await this.finalize(id) : existing;
+      return { invoice, created: false };
+    }
+    const priced = usageOnly(invoiceAmounts(await this.charges.forPeriod(customerId, period)));
+    const number = await this.invoices.nextNumber(period);
+    const at = this.clock.now().toISOString();
+    const ref = { id, number, customerId, period, billingReason: 'threshold' as const, threshold };
+    const local = !this.provider.enabled;
+    const { amounts, items } = await this.adjusters.apply(priced, ref, at, local);
+    const draft = draftInvoice({ customerId, period, number, amounts, at, threshold });
+    const stored = local ? finalizedInvoice(draft, null, at) : draft;
+    const created = await this.invoices.createThresholdInvoice(stored, [
+      ...this.records.itemsFor(
+        [{ after: stored }],
+        [
+          { type: 'billing.invoice.created', invoice: draft },
+          ...(local ? [{ type: 'billing.invoice.finalized' as const, invoice: stored }] : []),
+        ],
+      ),
+      ...items,
+      this.finalizer.periodOpenCheck(customerId, period),
+      ...input.extra,
+    ]);
+    if (!created) return undefined;
+    this.metrics.committed(
+      local ? [{ after: draft }, { before: draft, after: stored }] : [{ after: draft }],
+    );
+    return { invoice: local ? stored : await this.finalize(id), created: true };
+  }
+
+  /** A period's threshold invoices, every customer (reports). */
+  async thresholdInvoices(period: string): Promise<Invoice[]> {
+    return this.invoices.getMany(await this.invoices.thresholdInvoiceIds(period));
+  }
+
+  /** Invoices by id, those that exist, in any order. */
+  async getMany(invoiceIds: string[]): Promise<Invoice[]> {
+    return this.invoices.getMany(invoiceIds, { consistent: true });
+  }
+
   async get(invoiceId: string): Promise<Invoice> {
     const invoice = await this.invoices.get(invoiceId);
     if (!invoice) throw new InvoiceNotFound(invoiceId);
@@ -204,7 +270,16 @@ export class InvoicesService {
     const draft = await this.get(invoiceId);
     if (draft.status !== 'draft')
       throw new InvalidInvoiceTransition(invoiceId, draft.status, 'open');
-    const priced = await this.finalizer.closeAndPrice(draft.customerId, parsePeriod(draft.period));
+    // A threshold invoice keeps the usage it was issued for; the period stays open.
+    const priced = isPeriodInvoice(draft)
+      ? await this.finalizer.closeAndPrice(draft.customerId, parsePeriod(draft.period))
+      : usageOnly(draft);
+    return this.open(draft, priced);
+  }
+
+  /** Finalizes `draft` with `priced` and the adjusters' part (see `finalize`). */
+  private async open(draft: Invoice, priced: InvoiceAmounts): Promise<Invoice> {
+    const invoiceId = draft.id;
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       const at = this.clock.now().toISOString();
       const { amounts, items } = await this.adjusters.apply(priced, draft, at, true);

@@ -24,13 +24,30 @@ export const REDACTED_PATHS = [
   '*.stripeSignature',
 ];
 
-type WithId = IncomingMessage & { id?: string };
+/** What the platform in front may put there: printable, bounded. */
+const PLATFORM_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
-/** Keeps a caller's `x-request-id` when it is sane, otherwise makes one; echoes it back. */
+/**
+ * A request as the HTTP layer sees it. `platformRequestId` is set by the entry point when the
+ * platform in front names the request (API Gateway's `requestContext.requestId` on Lambda, see
+ * src/lambda.ts): it is trusted, and becomes the request id, so logs match the gateway's.
+ */
+export type WithId = IncomingMessage & { id?: string; platformRequestId?: string };
+
+/**
+ * The platform's request id when there is one, else a caller's `x-request-id` when it is
+ * sane, otherwise a new one; echoed back in `x-request-id`.
+ */
 export function assignRequestId(req: WithId, res: ServerResponse): string {
   if (req.id) return req.id;
   const incoming = req.headers['x-request-id'];
-  const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  const platform = req.platformRequestId;
+  const id =
+    platform !== undefined && PLATFORM_REQUEST_ID.test(platform)
+      ? platform
+      : typeof incoming === 'string' && REQUEST_ID.test(incoming)
+        ? incoming
+        : randomUUID();
   res.setHeader('x-request-id', id);
   req.id = id;
   return id;
@@ -51,12 +68,17 @@ export function configuredSecrets(config: ConfigService<AppConfig, true>): strin
  * secret inside a message: an upstream error that quotes the request it refused (Stripe echoing
  * the `Authorization` header it was sent) would otherwise be logged verbatim, `cause` included.
  */
-export function secretScrubber(secrets: string[]): (line: string) => string {
+export function secretScrubber(secrets: readonly string[]): (line: string) => string {
   // Raw and JSON-escaped forms, longest first so no secret is half-replaced by a shorter one.
-  const forms = [...new Set(secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))].sort(
-    (a, b) => b.length - a.length,
-  );
+  const formsOf = () =>
+    [...new Set(secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))].sort(
+      (a, b) => b.length - a.length,
+    );
+  let forms = formsOf();
+  let known = secrets.length;
   return (line) => {
+    // The list only grows: a Secrets Manager refresh appends rotated values (SecretsRefresher).
+    if (secrets.length !== known) [forms, known] = [formsOf(), secrets.length];
     let out = line;
     for (const form of forms) if (out.includes(form)) out = out.split(form).join('[REDACTED]');
     return out;

@@ -1,4 +1,5 @@
 import { defineConfig } from './config-fragment';
+import { secretScrubber } from '../common/logging';
 import { ConfigValidationError, loadConfig } from './configuration';
 import { int, optionalUrl } from './env-vars';
 // The fragments this spec checks, as the modules that own them define them.
@@ -133,5 +134,52 @@ describe('module configuration fragments', () => {
   it('refuses a namespace defined twice, or one of the core', () => {
     expect(() => defineConfig('exampleModule', {}, () => ({}))).toThrow(/is taken/);
     expect(() => defineConfig('cache', {}, () => ({}))).toThrow(/is taken/);
+  });
+});
+
+describe('loadConfig with Secrets Manager', () => {
+  it('refreshes every 300 s on a timer by default, per invocation with RUN_MODE=lambda', () => {
+    expect(loadConfig({}).secretsManager).toEqual({
+      sources: [],
+      endpoint: undefined,
+      region: 'us-east-1',
+      refreshSeconds: 300,
+      refreshTimer: true,
+    });
+    expect(loadConfig({ RUN_MODE: 'lambda' }).secretsManager.refreshTimer).toBe(false);
+    expect(loadConfig({ SECRETS_REFRESH_SECONDS: '0' }).secretsManager.refreshSeconds).toBe(0);
+    expect(problemsOf({ SECRETS_REFRESH_SECONDS: 'soon', SECRETS_MANAGER_ENDPOINT: 'x' })).toEqual([
+      'SECRETS_MANAGER_ENDPOINT: must be a URL such as http://localhost:4566',
+      'SECRETS_REFRESH_SECONDS: must be a whole number, got "soon"',
+    ]);
+  });
+
+  it('validates values read from secrets exactly like the variables, and adds them to secrets', () => {
+    const env = { NODE_ENV: 'production', BILLING_API_KEYS_ARN: 'billing/keys' };
+    const config = loadConfig(env, { BILLING_API_KEYS: 'ops:admin:k_from_secret_0123456789' });
+    expect(config.auth.apiKeys).toEqual([
+      { name: 'ops', scope: 'admin', key: 'k_from_secret_0123456789' },
+    ]);
+    expect(config.secretsManager.sources).toEqual([
+      { variable: 'BILLING_API_KEYS_ARN', secretId: 'billing/keys', holds: 'BILLING_API_KEYS' },
+    ]);
+    expect(config.secrets).toContain('k_from_secret_0123456789');
+    expect(() => loadConfig(env, { BILLING_API_KEYS: 'ops:admin:short' })).toThrow(
+      'BILLING_API_KEYS: entry 1 must be name:scope:key',
+    );
+  });
+});
+
+describe('secretScrubber', () => {
+  it('redacts values appended to the list after it was made (a refresh read them)', () => {
+    const secrets = ['first_secret_value_1'];
+    const scrub = secretScrubber(secrets);
+    expect(scrub('a first_secret_value_1 b second_secret_value_2')).toBe(
+      'a [REDACTED] b second_secret_value_2',
+    );
+    secrets.push('second_secret_value_2');
+    expect(scrub('a first_secret_value_1 b second_secret_value_2')).toBe(
+      'a [REDACTED] b [REDACTED]',
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { configFragments, type ModuleConfigs, reserveCoreNamespaces } from './config-fragment';
 import { bool, type Env, int, optionalString, optionalUrl, zodProblems } from './env-vars';
+import { conflictsOf, type SecretValues, secretSourcesOf } from './secret-sources';
 
 /**
  * The one place that reads the environment. Everything else receives the typed result through
@@ -63,10 +64,15 @@ const envSchema = z.object({
   }),
   BILLING_API_KEYS: optionalString,
   RATE_LIMIT_PER_MINUTE: int(60_000, 0, 100_000_000),
+  // Secrets Manager (see secret-sources.ts for the *_ARN variables): a test or local endpoint,
+  // and how often the secrets are read again (0: only at start).
+  SECRETS_MANAGER_ENDPOINT: optionalUrl('http://localhost:4566'),
+  SECRETS_REFRESH_SECONDS: int(300, 0, 86_400),
   DATA_DIR: z.string().default('.data'),
 });
 
-function parseApiKeys(raw: string | undefined, problems: string[]): ApiKeyConfig[] {
+/** BILLING_API_KEYS (`name:scope:key,...`), from the variable or from Secrets Manager. */
+export function parseApiKeys(raw: string | undefined, problems: string[]): ApiKeyConfig[] {
   if (!raw) return [];
   const keys: ApiKeyConfig[] = [];
   raw
@@ -92,10 +98,19 @@ function parseApiKeys(raw: string | undefined, problems: string[]): ApiKeyConfig
   return keys;
 }
 
-const CORE_NAMESPACES = ['app', 'dynamo', 'cache', 'auth', 'rateLimit', 'secrets'];
+const CORE_NAMESPACES = [
+  'app',
+  'dynamo',
+  'cache',
+  'auth',
+  'rateLimit',
+  'secrets',
+  'secretsManager',
+];
 reserveCoreNamespaces(CORE_NAMESPACES);
 
 function loadCore(env: Env, problems: string[]) {
+  const { sources } = secretSourcesOf(env);
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) problems.push(...zodProblems(parsed.error));
   const apiKeys = parseApiKeys(env.BILLING_API_KEYS, problems);
@@ -146,6 +161,19 @@ function loadCore(env: Env, problems: string[]) {
     },
     auth: { apiKeys },
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE },
+    secretsManager: {
+      /** The secrets read at start and on refresh; empty when every value is set directly. */
+      sources,
+      endpoint: e.SECRETS_MANAGER_ENDPOINT,
+      region: e.AWS_REGION,
+      refreshSeconds: e.SECRETS_REFRESH_SECONDS,
+      /**
+       * Refresh on a timer (long-lived process). Not with RUN_MODE=lambda (validated by the jobs
+       * configuration), where no timer may outlive an invocation: the handler calls
+       * `SecretsRefresher.refreshIfStale()` per invocation instead.
+       */
+      refreshTimer: env.RUN_MODE !== 'lambda',
+    },
   };
 }
 
@@ -157,8 +185,19 @@ type CoreConfig = NonNullable<ReturnType<typeof loadCore>>;
  */
 export type AppConfig = CoreConfig & ModuleConfigs & { secrets: string[] };
 
-export function loadConfig(env: Env): AppConfig {
-  const problems: string[] = [];
+/**
+ * `fromSecretsManager`: the values read from the secrets the environment names (see
+ * `loadConfigWithSecrets`, which reads them); they are validated exactly like the variables.
+ */
+export function loadConfig(rawEnv: Env, fromSecretsManager?: SecretValues): AppConfig {
+  const { sources, problems } = secretSourcesOf(rawEnv);
+  if (sources.length > 0 && !fromSecretsManager) {
+    problems.push(
+      `${sources[0].variable}: secrets are read by loadConfigWithSecrets; loadConfig does not call Secrets Manager`,
+    );
+  }
+  if (fromSecretsManager) problems.push(...conflictsOf(rawEnv, fromSecretsManager, sources));
+  const env: Env = { ...rawEnv, ...fromSecretsManager };
   const core = loadCore(env, problems);
   const context = { isProduction: env.NODE_ENV === 'production' };
   const modules: Record<string, unknown> = {};

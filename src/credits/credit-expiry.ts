@@ -8,6 +8,8 @@ import { ConfigService } from '@nestjs/config';
 import { Clock } from '../common/time/clock';
 import type { AppConfig } from '../config/configuration';
 import { OutboxWriter } from '../events';
+import { Job } from '../jobs/job';
+import { runsJobsInProcess } from '../jobs/jobs.config';
 import { writeOffAt } from './credit.model';
 import { CreditLedger } from './credit-ledger';
 import { CreditsRepository } from './credits.repository';
@@ -32,6 +34,7 @@ export class CreditExpiry implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly logger = new Logger('CreditExpiry');
   private readonly graceHours: number;
   private readonly intervalSeconds: number;
+  private readonly inProcess: boolean;
   private timer?: NodeJS.Timeout;
   private running?: Promise<number>;
 
@@ -45,10 +48,11 @@ export class CreditExpiry implements OnApplicationBootstrap, OnApplicationShutdo
     const credits = config.get('credits', { infer: true });
     this.graceHours = credits.expiryGraceHours;
     this.intervalSeconds = credits.expirySweepSeconds;
+    this.inProcess = runsJobsInProcess(config);
   }
 
   onApplicationBootstrap(): void {
-    if (this.intervalSeconds === 0) return;
+    if (this.intervalSeconds === 0 || !this.inProcess) return;
     this.timer = setInterval(() => void this.scheduledSweep(), this.intervalSeconds * 1000);
     this.timer.unref();
   }
@@ -117,5 +121,19 @@ export class CreditExpiry implements OnApplicationBootstrap, OnApplicationShutdo
     } finally {
       this.running = undefined;
     }
+  }
+}
+
+/** `credit-expiry`: one `CreditExpiry.sweep` at the clock's now (on an interval in container mode). */
+@Injectable()
+export class CreditExpiryJob extends Job<{ writtenOff: number }> {
+  readonly name = 'credit-expiry';
+
+  constructor(private readonly expiry: CreditExpiry) {
+    super();
+  }
+
+  async run(): Promise<{ writtenOff: number }> {
+    return { writtenOff: await this.expiry.sweep() };
   }
 }

@@ -7,7 +7,13 @@ import { periodOf, previousPeriod } from '../common/time/period';
 import { CustomersService } from '../customers/customers.service';
 import { ChargesService, type UsageAddition } from '../pricing/charges.service';
 import type { UsageEvent } from '../usage/usage.model';
-import { ADMIT_ALL, type GateDecision, type GateRefusal, UsageGate } from '../usage/usage-gate';
+import {
+  ADMIT_ALL,
+  type GateDecision,
+  type GateRefusal,
+  UsageGate,
+  eventsByCustomer,
+} from '../usage/usage-gate';
 import { CreditSpendRepository } from './credit-spend.repository';
 import { type CreditGrant, holdsCredit } from './credit.model';
 import { CreditsRepository } from './credits.repository';
@@ -52,12 +58,7 @@ export class CreditGate extends UsageGate {
   }
 
   async admit(events: readonly UsageEvent[], now: Date): Promise<GateDecision> {
-    const byCustomer = new Map<string, UsageEvent[]>();
-    for (const event of events) {
-      const list = byCustomer.get(event.customerId) ?? [];
-      list.push(event);
-      byCustomer.set(event.customerId, list);
-    }
+    const byCustomer = eventsByCustomer(events);
     const blocked = (
       await Promise.all(
         [...byCustomer.keys()].map(async (customerId) => {

@@ -7,7 +7,7 @@ import { PricingModule } from '../pricing/pricing.module';
 import { UsageModule } from '../usage/usage.module';
 import { CreditBalanceService } from './credit-balance.service';
 import { CreditDrawdown } from './credit-drawdown';
-import { CreditExpiry } from './credit-expiry';
+import { CreditExpiry, CreditExpiryJob } from './credit-expiry';
 import { CreditGate } from './credit-gate';
 import { CreditLedger } from './credit-ledger';
 import { CreditSpendRepository } from './credit-spend.repository';
@@ -38,6 +38,7 @@ import './credits.config';
     CreditsInvoiceAdjuster,
     CreditsReversalSubscriber,
     CreditExpiry,
+    CreditExpiryJob,
     CreditSpendRepository,
     CreditGate,
   ],

@@ -7,12 +7,18 @@ import { CustomersController } from './customers.controller';
 import { CustomersRepository } from './customers.repository';
 import { CustomersService } from './customers.service';
 import { ProviderCustomerLinksRepository } from './provider-customer-links.repository';
-import { ProviderSync } from './provider-sync.service';
+import { ProviderSync, ProviderSyncJob } from './provider-sync.service';
 
 @Module({
   imports: [PlansModule, PaymentsModule, EventsModule, AuditModule],
   controllers: [CustomersController],
-  providers: [CustomersRepository, ProviderCustomerLinksRepository, CustomersService, ProviderSync],
+  providers: [
+    CustomersRepository,
+    ProviderCustomerLinksRepository,
+    CustomersService,
+    ProviderSync,
+    ProviderSyncJob,
+  ],
   exports: [CustomersService, ProviderSync],
 })
 export class CustomersModule {}

@@ -1,4 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../config/configuration';
+import { Job } from '../jobs/job';
+import { runsJobsInProcess } from '../jobs/jobs.config';
 import { PaymentGateway } from '../stripe';
 import { CustomerNotFound } from './customer.errors';
 import type { Customer } from './customer.model';
@@ -22,10 +26,11 @@ export class ProviderSync implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly gateway: PaymentGateway,
     private readonly customers: CustomersService,
     private readonly repository: CustomersRepository,
+    private readonly config: ConfigService<AppConfig, true>,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.gateway.enabled) return;
+    if (!this.gateway.enabled || !runsJobsInProcess(this.config)) return;
     this.timer = setInterval(() => void this.retryPending(), RETRY_INTERVAL_MS);
     this.timer.unref();
   }
@@ -90,5 +95,25 @@ export class ProviderSync implements OnApplicationBootstrap, OnApplicationShutdo
       }
     }
     return synced;
+  }
+}
+
+/**
+ * `provider-sync`: one pass of `ProviderSync.retryPending` (what each instance runs every 30 s
+ * in container mode); nothing to do without a payment provider.
+ */
+@Injectable()
+export class ProviderSyncJob extends Job<{ synced: number }> {
+  readonly name = 'provider-sync';
+
+  constructor(
+    private readonly sync: ProviderSync,
+    private readonly gateway: PaymentGateway,
+  ) {
+    super();
+  }
+
+  async run(): Promise<{ synced: number }> {
+    return { synced: this.gateway.enabled ? await this.sync.retryPending() : 0 };
   }
 }

@@ -43,17 +43,32 @@ export const Keys = {
     pk: `USAGE#${customerId}`,
     sk: `EVENT#${eventId}`,
   }),
-  /** A customer's raw events of one UTC day, ordered by timestamp (disputes, partial days). */
-  usageEventTime: (
-    customerId: string,
-    day: string,
-    timestamp: string,
-    eventId: string,
-  ): Gsi1Key => ({
-    gsi1pk: `USAGEDAY#${customerId}#${day}`,
-    gsi1sk: `${timestamp}#${eventId}`,
+  /**
+   * One transaction's events of one customer and UTC day (an "event page", written with the
+   * events): the raw events of a day by time come from the day's pages, not from an index entry
+   * per event. `createdAt` + the transaction's id keep every page its own item.
+   */
+  usageEventPage: (customerId: string, day: string, createdAt: string, txId: string): TableKey => ({
+    pk: `USAGE#${customerId}`,
+    sk: `${Keys.usageEventPagesPrefix(day)}${createdAt}#${txId}`,
   }),
-  usageEventTimePartition: (customerId: string, day: string) => `USAGEDAY#${customerId}#${day}`,
+  /**
+   * An event's correction as its day's pages see it (effective quantity, voided), written with
+   * every correction. Under the same day prefix as the pages (after them: `F` sorts after the
+   * digits of `createdAt`), so one query reads a day's pages and fixes.
+   */
+  usageEventFix: (customerId: string, day: string, eventId: string): TableKey => ({
+    pk: `USAGE#${customerId}`,
+    sk: `${Keys.usageEventPagesPrefix(day)}FIX#${eventId}`,
+  }),
+  /** `EVENTS#`, not `EVENT#`: a day's pages never match an event's key or its prefix. */
+  usageEventPagesPrefix: (day: string) => `EVENTS#${day}#`,
+  /**
+   * Before event pages: each event's GSI1 entry, by day and time. Events recorded then still
+   * carry it (and have no page), so readers of a day's events also read this partition.
+   */
+  legacyUsageEventTimePartition: (customerId: string, day: string) =>
+    `USAGEDAY#${customerId}#${day}`,
   /** Totals of one customer and UTC day (`YYYY-MM-DD`), overall and per endpoint. */
   usageDay: (customerId: string, day: string): TableKey => ({
     pk: `USAGE#${customerId}`,
@@ -73,6 +88,12 @@ export const Keys = {
     gsi1sk: `${period}#${invoiceId}`,
   }),
   customerInvoicesPartition: (customerId: string) => `CUSTOMER_INVOICES#${customerId}`,
+  /** A period's threshold invoices (reports find them here: their ids are not derived). */
+  periodThresholdInvoice: (period: string, invoiceId: string): TableKey => ({
+    pk: `THRESHOLD_INVOICES#${period}`,
+    sk: invoiceId,
+  }),
+  periodThresholdInvoicesPartition: (period: string) => `THRESHOLD_INVOICES#${period}`,
   /** Sequence behind human-readable invoice numbers, one counter per period. */
   invoiceNumberCounter: (period: string): TableKey => ({
     pk: 'COUNTER#INVOICE_NUMBER',

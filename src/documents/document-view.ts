@@ -145,6 +145,14 @@ export function invoiceView(
         value: invoice.finalizedAt ? day(addDays(invoice.finalizedAt, DAYS_UNTIL_DUE)) : '-',
       },
       { label: 'Period', value: periodRange(invoice.period) },
+      ...(invoice.threshold
+        ? [
+            {
+              label: 'Billed at threshold',
+              value: `${money(invoice.threshold.value)} of usage (usage to ${day(issuedAt)})`,
+            },
+          ]
+        : []),
       { label: 'Currency', value: invoice.currency },
     ],
     lines: invoice.lines.map((line) => lineView(line, invoice.currency)),

@@ -169,6 +169,8 @@ export type InvoiceEventData = {
   total: string;
   amountDue: string;
   providerInvoiceId: string | null;
+  /** `period` (the invoice closing the period) or `threshold` (a threshold invoice); absent on older events. */
+  billingReason?: 'period' | 'threshold';
 };
 
 export type PaymentEventData = {

@@ -9,6 +9,8 @@ import { EventsOptions } from './events.options';
 import { LogPublisher } from './log.publisher';
 import { OutboxMetrics } from './outbox.metrics';
 import { OutboxRelay } from './outbox.relay';
+import { OutboxSweepJob } from './outbox-sweep.job';
+import { QueueItemDelivery } from './queue-item-delivery';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxWriter } from './outbox.writer';
 import { BillingEventSubscriptions } from './subscriptions/billing-event-subscriptions';
@@ -52,7 +54,9 @@ import './events.config';
     OutboxRelay,
     SubscriptionMetrics,
     BillingEventSubscriptions,
+    OutboxSweepJob,
+    QueueItemDelivery,
   ],
-  exports: [OutboxWriter, OutboxRelay, BillingEventSubscriptions],
+  exports: [OutboxWriter, OutboxRelay, BillingEventSubscriptions, QueueItemDelivery],
 })
 export class EventsModule {}

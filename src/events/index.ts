@@ -15,9 +15,11 @@ export { EventsModule } from './events.module';
 export type { TransactWriteItem } from './outbox.model';
 export { OutboxRelay, type RelayStatus } from './outbox.relay';
 export { OutboxWriter } from './outbox.writer';
+export { QueueItemDelivery, type QueueItemOutcome } from './queue-item-delivery';
 export {
   BillingEventSubscriber,
   type BillingEventFor,
+  eventsOfWatchedCustomers,
 } from './subscriptions/billing-event-subscriber';
 export {
   BillingEventSubscriptions,

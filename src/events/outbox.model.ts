@@ -1,4 +1,5 @@
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { BillingEvent } from './billing-event.model';
 
 export const OUTBOX_ITEM_TYPE = 'OutboxBatch';
@@ -9,9 +10,9 @@ export const SUBSCRIBER_QUEUE_ITEM_TYPE = 'SubscriberQueueItem';
  * One committed change's events, waiting to be published. Key: `OUTBOX#<shard>` /
  * `<createdAt>#<id>` (Keys.outbox), so each shard reads in order of creation.
  *
- * Stored with the events as one JSON string (`payload`, see `StoredOutboxItem`): a string is far
- * cheaper for DynamoDB and the SDK to write and read back than a list of nested maps, and it is
- * byte for byte what will be sent.
+ * Stored with the events as one JSON string (`payload`, see `StoredOutboxItem`; deflated when
+ * long, see `toStoredAttributes`): far cheaper for DynamoDB and the SDK to write and read back
+ * than a list of nested maps, and byte for byte what will be sent.
  *
  * Lifecycle: written with the change (attempts 0, no claim) → claimed by one relay
  * (`claimedBy`, `claimUntil` = lease end, epoch ms) → deleted once every event is confirmed.
@@ -43,8 +44,26 @@ export interface StoredOutboxItem extends Omit<OutboxItem, 'events'> {
   payload: string;
 }
 
-export function fromStoredOutboxItem({ payload, ...item }: StoredOutboxItem): OutboxItem {
-  return { ...item, events: JSON.parse(payload) as BillingEvent[] };
+/**
+ * Payloads longer than this are written deflated (`payloadZ`, binary) instead of as text: a
+ * usage batch's events (similar JSON) shrink about 7×, and DynamoDB charges every write of the
+ * item (the put, the claim, the delete, each subscriber queue's copy) by its size. Short ones
+ * stay text: a write costs at least one unit anyway.
+ */
+export const DEFLATE_ABOVE_BYTES = 1024;
+
+/** The item as it goes to DynamoDB: `payload` as text, or deflated into `payloadZ`. */
+export function toStoredAttributes(item: StoredOutboxItem): Record<string, unknown> {
+  if (Buffer.byteLength(item.payload, 'utf8') <= DEFLATE_ABOVE_BYTES) return { ...item };
+  const { payload, ...rest } = item;
+  return { ...rest, payloadZ: deflateRawSync(payload, { level: 3 }) };
+}
+
+/** An item as read from DynamoDB (`toStoredAttributes`), text or deflated. */
+export function fromStoredOutboxItem(stored: StoredOutboxItem & { payloadZ?: Uint8Array }) {
+  const { payload, payloadZ, ...item } = stored;
+  const json = payloadZ ? inflateRawSync(payloadZ).toString('utf8') : payload;
+  return { ...item, events: JSON.parse(json) as BillingEvent[] } satisfies OutboxItem;
 }
 
 /** One element of a caller's `TransactWriteCommand` `TransactItems`. */

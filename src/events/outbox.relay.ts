@@ -8,14 +8,20 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/configuration';
+import { runsJobsInProcess } from '../jobs/jobs.config';
 import { batchesForPutEvents } from './billing-event.model';
 import { EventPublisher, type PublisherStatus } from './event-publisher';
 import { EventsOptions } from './events.options';
 import { OutboxMetrics } from './outbox.metrics';
 import type { OutboxItem } from './outbox.model';
-import { OutboxRepository } from './outbox.repository';
+import { type QueueItemKey, OutboxRepository } from './outbox.repository';
 import { OutboxWriter } from './outbox.writer';
-import { QueueRelay, type QueueDestination } from './queue-relay';
+import {
+  type KeyOutcome,
+  QueueRelay,
+  type QueueDestination,
+  type SweepResult,
+} from './queue-relay';
 import { BillingEventSubscriptions } from './subscriptions/billing-event-subscriptions';
 
 export interface RelayStatus {
@@ -48,6 +54,8 @@ export class OutboxRelay
   implements OnApplicationBootstrap, BeforeApplicationShutdown
 {
   private readonly publishingEnabled: boolean;
+  /** Container mode: the relay polls on its own. Lambda mode: only sweeps and stream records. */
+  private readonly polls: boolean;
 
   constructor(
     repository: OutboxRepository,
@@ -77,6 +85,7 @@ export class OutboxRelay
       'OutboxRelay',
     );
     this.publishingEnabled = publishingEnabled;
+    this.polls = runsJobsInProcess(config);
     writer.onStored(() => this.expectEvents());
     metrics.observeBacklog(() => this.backlog());
   }
@@ -87,7 +96,7 @@ export class OutboxRelay
   }
 
   onApplicationBootstrap(): void {
-    if (this.eventsOptions.autoStart) this.start();
+    if (this.eventsOptions.autoStart && this.polls) this.start();
   }
 
   /**
@@ -118,6 +127,18 @@ export class OutboxRelay
     return this.enabled ? super.flush(timeoutMs) : Promise.resolve(true);
   }
 
+  /** One pass over everything pending (the `outbox-sweep` job); nothing when disabled. */
+  override sweep(): Promise<SweepResult> {
+    return this.enabled
+      ? super.sweep()
+      : Promise.resolve({ delivered: 0, remaining: 0, failed: false });
+  }
+
+  /** Publishes the outbox item `key` names (a stream record); nothing to do when disabled. */
+  override deliverKey(key: QueueItemKey): Promise<KeyOutcome> {
+    return this.enabled ? super.deliverKey(key) : Promise.resolve('done');
+  }
+
   status(): RelayStatus {
     return {
       enabled: this.enabled,
@@ -131,7 +152,7 @@ export class OutboxRelay
   /** Copies the item's events to the subscribers that want them, once per item. */
   protected override async prepare(item: OutboxItem): Promise<boolean> {
     if (item.fannedOut) return true;
-    const queued = this.subscriptions.queueItemsFor(item);
+    const queued = await this.subscriptions.queueItemsFor(item);
     if (queued.length === 0) return true;
     if (!(await this.repository.fanOut(item, this.instanceId, queued))) return false;
     this.subscriptions.expectEvents(queued);

@@ -4,6 +4,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
+  GetCommand,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -18,6 +19,7 @@ import {
   type StoredOutboxItem,
   type TransactWriteItem,
   fromStoredOutboxItem,
+  toStoredAttributes,
 } from './outbox.model';
 
 const keyOf = (item: Pick<OutboxItem, 'pk' | 'sk'>): TableKey => ({ pk: item.pk, sk: item.sk });
@@ -34,6 +36,12 @@ async function conditional(write: Promise<unknown>): Promise<boolean> {
 
 /** What a shard listing reads of each item: enough to pick one to claim, not its events. */
 export type ListedOutboxItem = Pick<OutboxItem, 'pk' | 'sk' | 'claimUntil'>;
+
+/** An outbox item's or a subscriber queue item's key. */
+export type QueueItemKey = Pick<OutboxItem, 'pk' | 'sk'>;
+
+/** Which queue a partition key belongs to (stream records name items by key). */
+export type QueueOfKey = { kind: 'outbox' } | { kind: 'subscriber'; subscriber: string };
 
 export interface ShardPage {
   items: ListedOutboxItem[];
@@ -78,12 +86,21 @@ export class OutboxRepository {
     return Keys.subscriberQueue(subscriber, createdAt, id);
   }
 
+  /** The queue `pk` belongs to: an outbox shard, a subscriber's queue, or none (undefined). */
+  static queueOf(pk: string): QueueOfKey | undefined {
+    if (OutboxRepository.shardPartitions().includes(pk)) return { kind: 'outbox' };
+    const prefix = Keys.subscriberQueuePartition('');
+    return pk.startsWith(prefix) && pk.length > prefix.length
+      ? { kind: 'subscriber', subscriber: pk.slice(prefix.length) }
+      : undefined;
+  }
+
   /** The Put a caller adds to its own transaction; fails the transaction only on a key clash. */
   insertInTransaction(item: StoredOutboxItem): TransactWriteItem {
     return {
       Put: {
         TableName: this.db.table,
-        Item: item,
+        Item: toStoredAttributes(item),
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
@@ -114,6 +131,23 @@ export class OutboxRepository {
       }),
     );
     return { items: (page.Items ?? []) as ListedOutboxItem[], next: page.LastEvaluatedKey };
+  }
+
+  /** Who holds an item and until when (strongly consistent); undefined once it is gone. */
+  async getLease(
+    key: QueueItemKey,
+  ): Promise<Pick<OutboxItem, 'claimedBy' | 'claimUntil'> | undefined> {
+    const out = await this.db.doc.send(
+      new GetCommand({
+        TableName: this.db.table,
+        Key: keyOf(key),
+        ProjectionExpression: 'pk, claimedBy, claimUntil',
+        ConsistentRead: true,
+      }),
+    );
+    if (!out.Item) return undefined;
+    const { claimedBy, claimUntil } = out.Item as Pick<OutboxItem, 'claimedBy' | 'claimUntil'>;
+    return { claimedBy, claimUntil };
   }
 
   /**
@@ -252,7 +286,9 @@ export class OutboxRepository {
                 ExpressionAttributeValues: { ':true': true, ':owner': owner },
               },
             },
-            ...queued.map((Item) => ({ Put: { TableName: this.db.table, Item } })),
+            ...queued.map((item) => ({
+              Put: { TableName: this.db.table, Item: toStoredAttributes(item) },
+            })),
           ],
         }),
       );

@@ -5,7 +5,7 @@ import type { FailedEntry, PublishResult } from './event-publisher';
 import type { EventsOptions } from './events.options';
 import type { Backlog } from './outbox.metrics';
 import type { OutboxItem } from './outbox.model';
-import type { OutboxRepository } from './outbox.repository';
+import type { OutboxRepository, QueueItemKey } from './outbox.repository';
 
 /** What one pass over the partitions achieved; drives the next pause. */
 interface PassResult {
@@ -20,6 +20,23 @@ interface PassResult {
 }
 
 type ItemOutcome = 'done' | 'deferred' | 'lost' | 'failed';
+
+/** What one sweep over a queue did (the `outbox-sweep` job's result, per queue). */
+export interface SweepResult {
+  /** Events delivered. */
+  delivered: number;
+  /** Items left for later: held by another relay, waiting out a backoff, or failed now. */
+  remaining: number;
+  /** The destination or DynamoDB failed: the sweep stopped early. */
+  failed: boolean;
+}
+
+/**
+ * One item named by its key (a DynamoDB stream record): `done` when its events are delivered
+ * (by this call, or before: the item is gone), `held` when another relay holds its lease,
+ * `pending` when it still waits (destination down, entries refused, backing off).
+ */
+export type KeyOutcome = 'done' | 'held' | 'pending';
 
 /** Where a queue's events go: EventBridge for the outbox, a subscriber's handler for its queue. */
 export interface QueueDestination {
@@ -135,6 +152,40 @@ export class QueueRelay {
         Math.min(left, pass.failed ? pause : Math.min(pause, this.options.pollIntervalMs)),
       );
     }
+  }
+
+  /**
+   * One sweep over every partition without a loop or timer (the `outbox-sweep` job): passes run
+   * back to back while some partition holds more than a pass takes, and stop at the first
+   * failure. The pass is the loop's own, so the rules (claims, progress, backoff) are the same.
+   */
+  async sweep(): Promise<SweepResult> {
+    let delivered = 0;
+    for (;;) {
+      const pass = await this.runPass();
+      delivered += pass.published;
+      if (pass.failed || !pass.more) {
+        return { delivered, remaining: pass.remaining, failed: pass.failed };
+      }
+    }
+  }
+
+  /**
+   * Delivers the one item `key` names, as a pass would (claim, deliver, delete once every event
+   * is confirmed): what a DynamoDB stream record of a new item triggers instead of a poll.
+   */
+  async deliverKey(key: QueueItemKey): Promise<KeyOutcome> {
+    const now = Date.now();
+    const mine = await this.repository.claim(key, this.instanceId, now, now + this.options.leaseMs);
+    if (!mine) {
+      const held = await this.repository.getLease(key);
+      if (!held) return 'done';
+      return held.claimedBy !== undefined && (held.claimUntil ?? 0) >= now ? 'held' : 'pending';
+    }
+    const result: PassResult = { published: 0, more: false, remaining: 0, failed: false };
+    const outcome = (await this.prepare(mine)) ? await this.deliverItem(mine, result) : 'lost';
+    this.consecutiveFailures = outcome === 'failed' ? this.consecutiveFailures + 1 : 0;
+    return outcome === 'done' ? 'done' : outcome === 'lost' ? 'held' : 'pending';
   }
 
   /** Undelivered events over all partitions (a lower bound past `backlogScanLimit` items each). */

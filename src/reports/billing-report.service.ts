@@ -19,6 +19,8 @@ export interface BillingReportRow {
   currency: string;
   invoiceId: string | null;
   invoiceNumber: string | null;
+  /** `period` (the invoice closing the period), `threshold` (issued during it), or null (none). */
+  billingReason: 'period' | 'threshold' | null;
   status: ReportInvoiceStatus;
   total: string;
   amountPaid: string;
@@ -96,9 +98,11 @@ const emptySum = (): Sum => ({
 });
 
 /**
- * The billing report of a period: one row per customer with its invoice (read by key, since
- * invoice ids are `inv_<customer>_<period>`, 100 per BatchGetItem), and totals by currency and
- * status. Customers are read a page at a time, so rows can be streamed for any number of them.
+ * The billing report of a period: one row per invoice of each customer (its threshold invoices,
+ * by threshold, then the period's own, read by key since its id is `inv_<customer>_<period>`,
+ * 100 per BatchGetItem), one row with status `none` for a customer without any, and totals by
+ * currency and status. Customers are read a page at a time, so rows can be streamed for any
+ * number of them; the period's threshold invoices are read once, from their own list.
  */
 @Injectable()
 export class BillingReportService {
@@ -114,17 +118,33 @@ export class BillingReportService {
   }
 
   async *rows(period: string): AsyncGenerator<BillingReportRow> {
+    const thresholdInvoices = new Map<string, Invoice[]>();
+    for (const invoice of await this.invoices.thresholdInvoices(period)) {
+      const list = thresholdInvoices.get(invoice.customerId) ?? [];
+      list.push(invoice);
+      thresholdInvoices.set(invoice.customerId, list);
+    }
+    for (const list of thresholdInvoices.values()) {
+      list.sort((a, b) => (a.threshold?.index ?? 0) - (b.threshold?.index ?? 0));
+    }
     for await (const page of readAhead((cursor) => this.customers.list(PAGE_SIZE, cursor))) {
       const byCustomer = await this.invoicesOf(page.customers, period);
-      for (const customer of page.customers) yield this.row(customer, byCustomer.get(customer.id));
+      for (const customer of page.customers) {
+        const own = byCustomer.get(customer.id);
+        const all = [...(thresholdInvoices.get(customer.id) ?? []), ...(own ? [own] : [])];
+        if (all.length === 0) yield this.row(customer, undefined);
+        for (const invoice of all) yield this.row(customer, invoice);
+      }
     }
   }
 
   async json(period: string): Promise<BillingReportJson> {
     const rows: BillingReportRow[] = [];
+    const customers = new Set<string>();
     const sums = new Map<string, { all: Sum; byStatus: Map<InvoiceStatus, Sum> }>();
     for await (const row of this.rows(period)) {
       rows.push(row);
+      customers.add(row.customerId);
       if (row.status === 'none') continue;
       const currency = sums.get(row.currency) ?? {
         all: emptySum(),
@@ -158,7 +178,7 @@ export class BillingReportService {
     });
     return {
       period,
-      customers: rows.length,
+      customers: customers.size,
       customersWithoutInvoice: rows.filter((r) => r.status === 'none').length,
       totals,
       rows,
@@ -172,6 +192,7 @@ export class BillingReportService {
     { key: 'currency', header: 'currency' },
     { key: 'invoiceId', header: 'invoice_id' },
     { key: 'invoiceNumber', header: 'invoice_number' },
+    { key: 'billingReason', header: 'billing_reason' },
     { key: 'status', header: 'invoice_status' },
     { key: 'total', header: 'total' },
     { key: 'amountPaid', header: 'amount_paid' },
@@ -206,6 +227,7 @@ export class BillingReportService {
         currency: customer.currency,
         invoiceId: null,
         invoiceNumber: null,
+        billingReason: null,
         status: 'none',
         total: zero,
         amountPaid: zero,
@@ -220,6 +242,7 @@ export class BillingReportService {
       currency: invoice.currency,
       invoiceId: invoice.id,
       invoiceNumber: invoice.number,
+      billingReason: invoice.billingReason ?? 'period',
       status: invoice.status,
       total: money(new Dec(invoice.total)),
       amountPaid: money(paid),

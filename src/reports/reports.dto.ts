@@ -112,6 +112,15 @@ export class BillingReportRowDto {
   @ApiProperty({ nullable: true, type: String, example: 'INV-2026-000042' })
   invoiceNumber: string | null;
   @ApiProperty({
+    enum: ['period', 'threshold'],
+    nullable: true,
+    type: String,
+    example: 'period',
+    description:
+      'One row per invoice: a customer with threshold invoices has a row for each (`threshold`) and one for the period invoice (`period`); null with status `none`',
+  })
+  billingReason: string | null;
+  @ApiProperty({
     enum: ['draft', 'open', 'paid', 'void', 'uncollectible', 'none'],
     example: 'open',
     description: '`none`: the customer has no invoice for the period',

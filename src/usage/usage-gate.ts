@@ -36,3 +36,14 @@ export interface GateDecision {
 export type GateRefusal = IngestError & { kind: ErrorKind };
 
 export const ADMIT_ALL: GateDecision = { refused: new Map(), items: new Map() };
+
+/** A gate's events by customer, in arrival order within each (gates decide per customer). */
+export function eventsByCustomer(events: readonly UsageEvent[]): Map<string, UsageEvent[]> {
+  const byCustomer = new Map<string, UsageEvent[]>();
+  for (const event of events) {
+    const list = byCustomer.get(event.customerId) ?? [];
+    list.push(event);
+    byCustomer.set(event.customerId, list);
+  }
+  return byCustomer;
+}

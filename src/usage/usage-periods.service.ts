@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { TransactItem } from '../database/transact-item';
 import { UsageRepository } from './usage.repository';
 
 /**
@@ -10,6 +11,19 @@ import { UsageRepository } from './usage.repository';
 @Injectable()
 export class UsagePeriods {
   constructor(private readonly usage: UsageRepository) {}
+
+  /**
+   * For another module's transaction that must only commit while the period is still open (a
+   * threshold invoice: once the period is closed, its own invoice bills the rest).
+   */
+  openCheck(customerId: string, period: string): TransactItem {
+    return this.usage.periodOpenCheck(customerId, period);
+  }
+
+  /** Whether the customer's period is closed (its invoice finalized); consistent read. */
+  async isClosed(customerId: string, period: string): Promise<boolean> {
+    return this.usage.isPeriodClosed(customerId, period);
+  }
 
   /** Closes one customer's period; closing it again keeps the first `closedAt`. */
   async close(customerId: string, period: string, closedAt: string): Promise<void> {

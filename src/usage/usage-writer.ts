@@ -25,6 +25,8 @@ interface Pending extends EventContext {
 
 /** DynamoDB allows 100 items per transaction; keep one for the outbox entry. */
 const MAX_TRANSACTION_ITEMS = 99;
+/** Items each customer-day of a transaction adds: its day total and its event page. */
+const ITEMS_PER_DAY = 2;
 /** DynamoDB Local runs transactions one at a time; two in flight overlap I/O without queueing. */
 const MAX_IN_FLIGHT = 2;
 const MAX_CONFLICT_RETRIES = 5;
@@ -38,10 +40,11 @@ export type ExtraItems = (events: UsageEvent[]) => UsageWrite['extra'];
 
 /**
  * Coalesces concurrent usage writes into DynamoDB transactions. Every request's events join one
- * queue; each flush takes as many as fit in a transaction (events plus one day-total item per
- * customer-day, plus period checks), so under load many requests share one round trip, and a
- * quiet service writes each event at once. The transaction makes the event records, the day
- * totals (with the daily-limit condition) and the outbox entry commit together or not at all.
+ * queue; each flush takes as many as fit in a transaction (events plus a day-total item and an
+ * event page per customer-day, plus period checks and the gates' items), so under load many
+ * requests share one round trip, and a quiet service writes each event at once. The transaction makes the event records, their event
+ * pages, the day totals (with the daily-limit condition) and the outbox entry commit together or
+ * not at all.
  */
 @Injectable()
 export class UsageWriter {
@@ -133,7 +136,8 @@ export class UsageWriter {
       const periodKey = needsOpenPeriodCheck(p.event, now)
         ? `${p.event.customerId}\u0000${p.event.period}`
         : undefined;
-      const cost = 1 + (days.has(dayKey) ? 0 : 1) + (periodKey && !periods.has(periodKey) ? 1 : 0);
+      const cost =
+        1 + (days.has(dayKey) ? 0 : ITEMS_PER_DAY) + (periodKey && !periods.has(periodKey) ? 1 : 0);
       if (
         keys.has(key) ||
         this.inFlightKeys.has(key) ||
@@ -430,7 +434,10 @@ function sameDecimal(a: string, b: string): boolean {
   }
 }
 
-/** How many items a transaction of `writing` holds, the gates' included (not the outbox). */
+/**
+ * How many items a transaction of `writing` holds: events, a day total and an event page per
+ * customer-day, period checks, and the gates' items (not the outbox entry).
+ */
 function transactionItems(
   writing: readonly Pending[],
   gated: ReadonlyMap<string, readonly unknown[]>,
@@ -443,7 +450,7 @@ function transactionItems(
       .filter((p) => needsOpenPeriodCheck(p.event, now))
       .map((p) => `${p.event.customerId}\u0000${p.event.period}`),
   );
-  let items = writing.length + days.size + periods.size;
+  let items = writing.length + ITEMS_PER_DAY * days.size + periods.size;
   for (const customerId of customers) items += gated.get(customerId)?.length ?? 0;
   return items;
 }

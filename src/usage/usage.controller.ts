@@ -33,7 +33,7 @@ export class UsageController {
     operationId: 'recordUsage',
     summary: 'Record one usage event: 201 when new, 200 {duplicate:true} when already counted',
     description:
-      'Customer + eventId is counted once, forever. The same eventId with a different endpoint, quantity or timestamp is a 409 `EVENT_ID_CONFLICT`. Over the daily limit: 429 with `Retry-After` for today, 422 for a past day (its total never resets). A customer with `creditPolicy.overdraft: block` whose usage would spend more prepaid credit than it has: 402 `INSUFFICIENT_CREDIT`.',
+      'Customer + eventId is counted once, forever. The same eventId with a different endpoint, quantity or timestamp is a 409 `EVENT_ID_CONFLICT`. Over the daily limit: 429 with `Retry-After` for today, 422 for a past day (its total never resets). A customer with `creditPolicy.overdraft: block` whose usage would spend more prepaid credit than it has: 402 `INSUFFICIENT_CREDIT`. A customer with a threshold invoice unpaid longer than the `blockWhenUnpaidAfter` of its billing thresholds: 402 `THRESHOLD_INVOICE_UNPAID`.',
   })
   @ApiBody({ type: UsageEventDto })
   @ApiCreatedResponse({
@@ -48,7 +48,7 @@ export class UsageController {
   })
   @ApiErrors({
     400: ['INVALID_USAGE'],
-    402: ['INSUFFICIENT_CREDIT'],
+    402: ['INSUFFICIENT_CREDIT', 'THRESHOLD_INVOICE_UNPAID'],
     409: ['EVENT_ID_CONFLICT'],
     422: ['UNKNOWN_CUSTOMER', 'CUSTOMER_ARCHIVED', 'PERIOD_CLOSED', 'USAGE_LIMIT_EXCEEDED'],
     429: ['USAGE_LIMIT_EXCEEDED'],

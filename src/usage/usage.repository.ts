@@ -6,6 +6,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { Dec } from '../common/money';
 import { DynamoDatabase } from '../database/dynamo-database';
 import { batchPutAll } from '../database/batch-put';
@@ -21,6 +22,7 @@ import type {
   UsageEvent,
   UsageTotals,
 } from './usage.model';
+import { fromPageAttributes, toPageAttributes } from './usage-event-page';
 
 /**
  * Keys of usage corrections (beside the shared key list: no other module reads them). A
@@ -100,6 +102,10 @@ export class UsageRepository {
    * eventId is new (exactly once, forever), each day total only if it stays within the plan's
    * daily limit, and only into open periods. Returns what blocked the write, if anything; nothing
    * is written then.
+   *
+   * The same transaction writes one event page per customer-day of the batch (see `pageItems`):
+   * the day's raw events by time for partial-day reads, instead of an index entry per event. A
+   * page commits exactly when its events do, so it holds each event once, like the records.
    */
   async write(batch: UsageWrite, ingestedAt: string): Promise<WriteFailure[]> {
     const items: TransactItem[] = [];
@@ -126,7 +132,8 @@ export class UsageRepository {
       items.push(item);
       owners.push({ kind: 'gate' });
     }
-    items.push(...batch.extra);
+    // Pages and extra items have no owner: their puts are conditioned on nothing a caller decides.
+    items.push(...this.pageItems(batch.events, ingestedAt), ...batch.extra);
     try {
       await this.db.doc.send(new TransactWriteCommand({ TransactItems: items }));
       return [];
@@ -149,12 +156,43 @@ export class UsageRepository {
     }
   }
 
+  /**
+   * One page per customer-day of `events`: each event's id, timestamp, endpoint and quantity,
+   * encoded compactly (`toPageAttributes`). Keyed by the write's time and a random id, so two
+   * transactions never share a page; the put is conditioned on a fresh key all the same, so a
+   * page could never silently replace another one.
+   */
+  private pageItems(events: readonly UsageEvent[], createdAt: string): TransactItem[] {
+    const byDay = new Map<string, UsageEvent[]>();
+    for (const event of events) {
+      const key = `${event.customerId}\u0000${event.day}`;
+      const list = byDay.get(key);
+      if (list) list.push(event);
+      else byDay.set(key, [event]);
+    }
+    const txId = randomBytes(9).toString('base64url');
+    return [...byDay.values()].map((list) => {
+      const { customerId, day } = list[0];
+      return {
+        Put: {
+          TableName: this.db.table,
+          Item: {
+            ...Keys.usageEventPage(customerId, day, createdAt, txId),
+            type: 'UsageEventPage',
+            ...toPageAttributes(day, list),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      };
+    });
+  }
+
+  /** The event record: no index keys (a day's events by time are in its pages). */
   private eventPut(event: UsageEvent, ingestedAt: string) {
     return {
       TableName: this.db.table,
       Item: {
         ...Keys.usageEvent(event.customerId, event.eventId),
-        ...Keys.usageEventTime(event.customerId, event.day, event.timestamp, event.eventId),
         type: 'UsageEvent',
         customerId: event.customerId,
         eventId: event.eventId,
@@ -259,33 +297,100 @@ export class UsageRepository {
     return items.map(toDayRecord).filter((d) => !isEmpty(d.total));
   }
 
-  /** Raw events of one customer-day with `from <= timestamp < to` (for partial days). */
-  async getEventsBetween(customerId: string, day: string, from: string, to: string) {
-    const items = await queryAll(this.db.doc, {
-      TableName: this.db.table,
-      IndexName: GSI1,
-      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: {
-        ':pk': Keys.usageEventTimePartition(customerId, day),
-        ':from': from,
-        // Sort keys are `<timestamp>#<eventId>`; "#" sorts before any id character, so
-        // `<to>#` bounds the range just below events at exactly `to` (half-open).
-        ':to': `${to}#`,
-      },
-      ProjectionExpression: 'endpoint, quantity, #ts, effectiveQuantity, voided',
-      ExpressionAttributeNames: { '#ts': 'timestamp' },
-    });
-    const events: { endpoint: string; quantity: string }[] = [];
-    for (const item of items) {
-      // A voided event counts for nothing; an amended one for its corrected quantity.
-      if ((item.timestamp as string) < to && item.voided !== true) {
-        events.push({
+  /**
+   * Raw events of one customer-day with `from <= timestamp < to` (for partial days), oldest
+   * first, each with its corrections applied: a voided event counts for nothing, an amended one
+   * for its corrected quantity.
+   *
+   * Two queries, whatever the number of events (a query only goes on past 1 MB of items): the
+   * day's event pages and correction fixes (one consistent query of the customer's partition:
+   * fixes sort after the pages under the same day prefix), and the day's GSI1 partition for
+   * events recorded before pages existed (each such record carries its own index entry with its
+   * corrections). A page of a batch costs a fraction of the index entries of its events to read. A page lists events as ingested;
+   * every correction also writes the event's fix (`writeCorrection`), which the read applies by
+   * eventId, so pages are never rewritten. An event is in a page or in the index, never both;
+   * the merge by eventId keeps one copy all the same.
+   */
+  async getEventsBetween(
+    customerId: string,
+    day: string,
+    from: string,
+    to: string,
+  ): Promise<{ endpoint: string; quantity: string }[]> {
+    const prefix = Keys.usageEventPagesPrefix(day);
+    const fixPrefix = Keys.usageEventFix(customerId, day, '').sk;
+    const [pageItems, legacyItems] = await Promise.all([
+      queryAll(this.db.doc, {
+        TableName: this.db.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': Keys.usageDay(customerId, day).pk, ':prefix': prefix },
+        ConsistentRead: true,
+      }),
+      queryAll(this.db.doc, {
+        TableName: this.db.table,
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': Keys.legacyUsageEventTimePartition(customerId, day),
+          ':from': from,
+          // Sort keys are `<timestamp>#<eventId>`; "#" sorts before any id character, so
+          // `<to>#` bounds the range just below events at exactly `to` (half-open).
+          ':to': `${to}#`,
+        },
+        ProjectionExpression:
+          'eventId, endpoint, quantity, #ts, effectiveQuantity, voided, correctionSeq',
+        ExpressionAttributeNames: { '#ts': 'timestamp' },
+      }),
+    ]);
+    interface Found {
+      eventId: string;
+      endpoint: string;
+      timestamp: string;
+      quantity: string;
+      voided: boolean;
+      correctionSeq: number;
+    }
+    const found = new Map<string, Found>();
+    const fixes: Record<string, unknown>[] = [];
+    for (const item of pageItems) {
+      if ((item.sk as string).startsWith(fixPrefix)) {
+        fixes.push(item);
+        continue;
+      }
+      for (const e of fromPageAttributes(day, item)) {
+        if (e.timestamp >= from && e.timestamp < to && !found.has(e.eventId)) {
+          found.set(e.eventId, { ...e, voided: false, correctionSeq: 0 });
+        }
+      }
+    }
+    for (const item of legacyItems) {
+      const timestamp = item.timestamp as string;
+      const eventId = item.eventId as string;
+      if (timestamp < to && !found.has(eventId)) {
+        found.set(eventId, {
+          eventId,
           endpoint: item.endpoint as string,
+          timestamp,
           quantity: (item.effectiveQuantity ?? item.quantity) as string,
+          voided: item.voided === true,
+          correctionSeq: typeof item.correctionSeq === 'number' ? item.correctionSeq : 0,
         });
       }
     }
-    return events;
+    for (const fix of fixes) {
+      const event = found.get(fix.eventId as string);
+      // The newest correction wins: an index entry (eventually consistent) may lag its fix.
+      if (!event || (fix.correctionSeq as number) < event.correctionSeq) continue;
+      event.quantity = fix.quantity as string;
+      event.voided = fix.voided === true;
+      event.correctionSeq = fix.correctionSeq as number;
+    }
+    // In the index's order (`<timestamp>#<eventId>`), as this read always returned them.
+    const order = (e: Found) => `${e.timestamp}#${e.eventId}`;
+    return [...found.values()]
+      .filter((e) => !e.voided)
+      .sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0))
+      .map((e) => ({ endpoint: e.endpoint, quantity: e.quantity }));
   }
 
   /** One recorded event with its corrections applied (consistent read). */
@@ -352,8 +457,10 @@ export class UsageRepository {
   /**
    * Records a correction in one transaction: the event's effective quantity and correction
    * counter (only while the counter is the one read, so two corrections of one event never both
-   * apply), the correction record, the day and endpoint totals moved by the difference (no
-   * daily-limit condition), and either a check that the period is still open or, for a closed
+   * apply), the correction record, the event's fix for its day's pages (what `getEventsBetween`
+   * applies to the event as a page lists it: replaced by every correction, which the counter
+   * orders), the day and endpoint totals moved by the difference (no daily-limit condition), and
+   * either a check that the period is still open or, for a closed
    * period, its pending adjustment's version moved on. `stale` when the event or the period
    * moved since they were read (read again and decide again).
    */
@@ -413,6 +520,20 @@ export class UsageRepository {
             periodClosed: correction.periodClosed,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          TableName: this.db.table,
+          Item: {
+            ...Keys.usageEventFix(event.customerId, day, event.eventId),
+            type: 'UsageEventFix',
+            eventId: event.eventId,
+            quantity: correction.quantity,
+            correctionSeq: correction.seq,
+            // As on the event record: once voided, always voided (a voided event is never amended).
+            ...(event.voided || correction.type === 'void' ? { voided: true } : {}),
+          },
         },
       },
       {
@@ -510,6 +631,17 @@ export class UsageRepository {
         ExpressionAttributeValues: { ':version': version, ':at': billedAt },
       },
     }));
+  }
+
+  /** A transaction item that holds only while the customer's period is not closed. */
+  periodOpenCheck(customerId: string, period: string): TransactItem {
+    return {
+      ConditionCheck: {
+        TableName: this.db.table,
+        Key: Keys.usagePeriod(customerId, period),
+        ConditionExpression: 'attribute_not_exists(closedAt)',
+      },
+    };
   }
 
   /** Freezes a customer's period: later usage for it fails the open-period check. */

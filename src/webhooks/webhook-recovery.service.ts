@@ -1,4 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../config/configuration';
+import { Job } from '../jobs/job';
+import { runsJobsInProcess } from '../jobs/jobs.config';
 import { StripeWebhooksService } from './stripe-webhooks.service';
 
 const INTERVAL_MS = 60_000;
@@ -14,9 +18,13 @@ export class WebhookRecovery implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger('WebhookRecovery');
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly webhooks: StripeWebhooksService) {}
+  constructor(
+    private readonly webhooks: StripeWebhooksService,
+    private readonly config: ConfigService<AppConfig, true>,
+  ) {}
 
   onApplicationBootstrap(): void {
+    if (!runsJobsInProcess(this.config)) return;
     this.timer = setInterval(() => void this.sweep(), INTERVAL_MS);
     this.timer.unref();
   }
@@ -34,5 +42,19 @@ export class WebhookRecovery implements OnApplicationBootstrap, OnApplicationShu
       this.logger.warn({ err: error }, 'Webhook recovery pass failed; next pass retries');
       return 0;
     }
+  }
+}
+
+/** `webhook-recovery`: one pass of `WebhookRecovery.sweep` (every minute in container mode). */
+@Injectable()
+export class WebhookRecoveryJob extends Job<{ ran: number }> {
+  readonly name = 'webhook-recovery';
+
+  constructor(private readonly recovery: WebhookRecovery) {
+    super();
+  }
+
+  async run(): Promise<{ ran: number }> {
+    return { ran: await this.recovery.sweep() };
   }
 }

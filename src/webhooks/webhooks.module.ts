@@ -13,7 +13,7 @@ import { PaymentRecordsRepository } from './payment-records.repository';
 import { StripeWebhooksController } from './stripe-webhooks.controller';
 import { StripeWebhooksService } from './stripe-webhooks.service';
 import { WebhookInboxRepository } from './webhook-inbox.repository';
-import { WebhookRecovery } from './webhook-recovery.service';
+import { WebhookRecovery, WebhookRecoveryJob } from './webhook-recovery.service';
 import { WebhookSignatureVerifier } from './webhook-signature.verifier';
 import { WebhookMetrics } from './webhook.metrics';
 
@@ -38,6 +38,7 @@ import { WebhookMetrics } from './webhook.metrics';
     StripeWebhooksService,
     WebhookMetrics,
     WebhookRecovery,
+    WebhookRecoveryJob,
   ],
 })
 export class WebhooksModule {}

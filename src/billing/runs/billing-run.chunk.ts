@@ -4,11 +4,10 @@ import { Clock } from '../../common/time/clock';
 import { type Period, parsePeriod } from '../../common/time/period';
 import type { Customer } from '../../customers/customer.model';
 import { ChargesService, type PlanVersionSource } from '../../pricing/charges.service';
-import { InvoiceAdjusters } from '../invoice-adjusters';
+import { ADJUSTER_KINDS, InvoiceAdjusters } from '../invoice-adjusters';
 import { InvoiceFinalizer } from '../invoice-finalizer';
 import {
   type Invoice,
-  type InvoiceLine,
   draftInvoice,
   finalizedInvoice,
   invoiceIdFor,
@@ -40,9 +39,6 @@ interface Priced {
   customer: Customer;
   draft: Invoice;
 }
-
-/** Lines only adjusters add: an invoice with one has adjuster records to commit. */
-const ADJUSTED = new Set<InvoiceLine['kind']>(['credit', 'adjustment']);
 
 const customersOf = (priced: readonly { customer: Customer }[]) => priced.map((p) => p.customer);
 
@@ -183,7 +179,8 @@ export class ChunkBiller {
     // An adjusted invoice (credits, late-usage adjustments) commits the adjusters' records with
     // its finalization, one customer at a time: the per-customer path, where a conflict is
     // retried on its own.
-    const isAdjusted = ({ draft }: Priced) => draft.lines.some((line) => ADJUSTED.has(line.kind));
+    const isAdjusted = ({ draft }: Priced) =>
+      draft.lines.some((line) => ADJUSTER_KINDS.has(line.kind));
     const adjusted = priced.filter(isAdjusted);
     const plain = priced.filter((p) => !isAdjusted(p));
     await Promise.all([

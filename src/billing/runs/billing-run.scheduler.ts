@@ -7,9 +7,9 @@ import {
 import { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob, validateCronExpression } from 'cron';
-import { Clock } from '../../common/time/clock';
-import { periodOf, previousPeriod } from '../../common/time/period';
 import { type AppConfig, ConfigValidationError } from '../../config/configuration';
+import { runsJobsInProcess } from '../../jobs/jobs.config';
+import { BillingRunJob } from './billing-run.jobs';
 import { BillingRunOptions } from './billing-run.options';
 import { BillingRunService } from './billing-run.service';
 
@@ -28,28 +28,34 @@ export function billingRunCronProblem(expression: string): string | undefined {
  * Every instance schedules the monthly run (in UTC) and the lease makes sure only one of them
  * does the work. The sweep is what resumes a run whose instance died mid-way, and retries
  * customers that failed (Stripe down, say) a while later, a few times.
+ *
+ * Container mode only: with `RUN_MODE=lambda` nothing is scheduled here, and the `billing-run`
+ * and `billing-run-sweep` jobs are triggered from outside (EventBridge Scheduler).
  */
 @Injectable()
 export class BillingRunScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('BillingRunScheduler');
   private readonly cron: string;
+  private readonly inProcess: boolean;
   private sweepTimer?: NodeJS.Timeout;
   private sweeping = false;
 
   constructor(
     private readonly runs: BillingRunService,
     private readonly registry: SchedulerRegistry,
-    private readonly clock: Clock,
+    private readonly job: BillingRunJob,
     private readonly options: BillingRunOptions,
     config: ConfigService<AppConfig, true>,
   ) {
     this.cron = config.get('billing', { infer: true }).runCron.trim();
+    this.inProcess = runsJobsInProcess(config);
     // Refuse to start rather than run without the monthly close nobody would notice missing.
     const problem = billingRunCronProblem(this.cron);
     if (problem) throw new ConfigValidationError([problem]);
   }
 
   onApplicationBootstrap(): void {
+    if (!this.inProcess) return;
     if (this.cron !== 'off') {
       const job = CronJob.from({
         cronTime: this.cron,
@@ -70,11 +76,11 @@ export class BillingRunScheduler implements OnApplicationBootstrap, OnApplicatio
     clearInterval(this.sweepTimer);
   }
 
-  /** The scheduled tick: closes the month before the current one. */
+  /** The scheduled tick: closes the month before the current one (the `billing-run` job's). */
   async closePreviousPeriod(): Promise<void> {
-    const period = previousPeriod(periodOf(this.clock.now())).id;
+    const period = this.job.period({});
     try {
-      const run = await this.runs.start(period, 'schedule');
+      const run = await this.job.start({ period });
       this.logger.log(`Scheduled billing run ${period}: ${run.status}`);
     } catch (error) {
       this.logger.error({ err: error, period }, `Scheduled billing run ${period} did not start`);

@@ -31,6 +31,14 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
     return `key:${(req as unknown as AuthenticatedRequest).principal?.name ?? 'anonymous'}`;
   }
 
+  /**
+   * The package hashes `Class-handler-throttler-tracker` with SHA-256 on every request; the
+   * string itself is just as unique (and bounded: route names, throttler names, key names).
+   */
+  protected override generateKey(context: ExecutionContext, tracker: string, name: string): string {
+    return `${context.getClass().name}-${context.getHandler().name}-${name}-${tracker}`;
+  }
+
   protected override async throwThrottlingException(
     _context: ExecutionContext,
     detail: ThrottlerLimitDetail,

@@ -1,8 +1,9 @@
-import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import type { ApiKeyScope, AppConfig } from '../../config/configuration';
+import { SecretsRefresher } from '../../config/secrets-refresher';
 import { ScopeForbidden, Unauthenticated } from '../errors/domain-error';
 import { RequestContext } from '../request-context';
 import { ApiKeyRing, type Principal, scopeAllows } from './api-keys';
@@ -10,14 +11,22 @@ import { defaultScope, PUBLIC_ROUTE, REQUIRED_SCOPE } from './auth.decorators';
 
 export type AuthenticatedRequest = Request & { principal?: Principal; id?: string };
 
+/**
+ * Identifies the caller by its bearer key. The keys come from BILLING_API_KEYS, or from Secrets
+ * Manager (BILLING_API_KEYS_ARN / BILLING_SECRETS_ARN): then a refresh that finds rotated keys
+ * replaces the ring at once, so a removed key is refused and a new one accepted without a restart.
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  private readonly ring: ApiKeyRing;
+  private ring: ApiKeyRing;
 
   constructor(
     private readonly reflector: Reflector,
     config: ConfigService<AppConfig, true>,
+    // Absent where a module graph is built without SecretsModule (parts of the app in tests).
+    @Optional() secrets?: SecretsRefresher,
   ) {
+    secrets?.onApiKeys((keys) => (this.ring = new ApiKeyRing(keys)));
     const { apiKeys } = config.get('auth', { infer: true });
     const { isProduction } = config.get('app', { infer: true });
     if (apiKeys.length === 0 && !isProduction) {

@@ -111,6 +111,11 @@ export const ERROR_CATALOGUE: Record<string, ErrorExample> = {
   },
   BILLING_RUN_NOT_FOUND: { message: 'No billing run for period 2026-10' },
   // Alerts.
+  BILLING_THRESHOLDS_NOT_FOUND: { message: 'Customer acme has no billing thresholds' },
+  THRESHOLD_INVOICE_UNPAID: {
+    message:
+      'Threshold invoice inv_acme_2026-12_t1 of customer acme is unpaid more than 86400 s after it was finalized; usage is accepted again once it is paid',
+  },
   ALERT_NOT_FOUND: { message: 'Alert spend-100 of customer acme not found' },
   ALERT_CONFLICT: {
     message:

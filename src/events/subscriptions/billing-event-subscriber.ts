@@ -39,6 +39,36 @@ export abstract class BillingEventSubscriber<T extends BillingEventType = Billin
   abstract readonly eventTypes: readonly T[];
   /** Handles one event; throw to have it retried later. */
   abstract handle(event: BillingEventFor<T>): Promise<void>;
+  /**
+   * Optional: handles the events that committed together (one transaction's, e.g. a usage
+   * batch; up to 100, in order) in one call instead of one `handle` each, for a subscriber that
+   * can do the work once for many (evaluate a customer once after all its events). Throwing
+   * retries all of them; the same guarantees as `handle` otherwise.
+   */
+  handleBatch?(events: BillingEventFor<T>[]): Promise<void>;
+  /**
+   * Optional: which of these events (of the listed types, committed together) the subscriber
+   * needs, asked when they are copied into its queue; the others are never queued, which saves
+   * the queue's writes (a usage watcher skips customers that watch nothing). Leave out only what
+   * `handle` would ignore, judged on state read consistently here, and have whatever changes
+   * that state catch up with what committed before (an alert, once created, is evaluated at
+   * once). Throwing retries the copy later, like any outbox failure.
+   */
+  wanted?(events: BillingEventFor<T>[]): Promise<BillingEventFor<T>[]>;
   /** Backoff between retries of a failing event (defaults: the relay's, 200 ms up to 30 s). */
   readonly retry?: { initialMs?: number; maxMs?: number };
+}
+
+/**
+ * For `wanted`: the events whose customer passes `watched` (asked once per customer, all at
+ * once); events without a customer are left out.
+ */
+export async function eventsOfWatchedCustomers<E extends { customerId?: string }>(
+  events: E[],
+  watched: (customerId: string) => Promise<boolean>,
+): Promise<E[]> {
+  const customers = [...new Set(events.flatMap((e) => (e.customerId ? [e.customerId] : [])))];
+  const answers = await Promise.all(customers.map(async (c) => [c, await watched(c)] as const));
+  const keep = new Set(answers.filter(([, yes]) => yes).map(([c]) => c));
+  return events.filter((e) => e.customerId !== undefined && keep.has(e.customerId));
 }

@@ -6,7 +6,10 @@ import {
   type OnApplicationBootstrap,
   type OnModuleInit,
 } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { DiscoveryService } from '@nestjs/core';
+import type { AppConfig } from '../../config/configuration';
+import { runsJobsInProcess } from '../../jobs/jobs.config';
 import type { BillingEventType } from '../billing-event-map';
 import { EventsOptions } from '../events.options';
 import type { Backlog } from '../outbox.metrics';
@@ -15,8 +18,14 @@ import {
   type StoredOutboxItem,
   SUBSCRIBER_QUEUE_ITEM_TYPE,
 } from '../outbox.model';
-import { OutboxRepository } from '../outbox.repository';
-import { QueueRelay, type QueueDestination, errorText } from '../queue-relay';
+import { type QueueItemKey, OutboxRepository } from '../outbox.repository';
+import {
+  type KeyOutcome,
+  QueueRelay,
+  type QueueDestination,
+  type SweepResult,
+  errorText,
+} from '../queue-relay';
 import { BillingEventSubscriber } from './billing-event-subscriber';
 import { SubscriptionMetrics } from './subscription.metrics';
 import { providersOf } from '../../common/discovery/providers-of';
@@ -45,15 +54,18 @@ class SubscriberRelay extends QueueRelay {
   ) {
     const handler: QueueDestination = {
       name: `subscriber ${subscriber.name}`,
-      // One event per call, so progress is exact: a failure retries only its own event.
-      batches: (events) => events.map((e) => [e]),
-      deliver: async ([event]) => {
+      // One event per call, so progress is exact: a failure retries only its own event. A
+      // subscriber with `handleBatch` gets an item's events in one call (all retried on failure).
+      batches: (events) => (subscriber.handleBatch ? [[...events]] : events.map((e) => [e])),
+      deliver: async (batch) => {
         try {
-          await subscriber.handle(event as never);
+          if (subscriber.handleBatch) await subscriber.handleBatch(batch as never);
+          else await subscriber.handle(batch[0] as never);
           return { failed: [] };
         } catch (error) {
+          const message = errorText(error);
           return {
-            failed: [{ eventId: event.eventId, code: 'HANDLER_FAILED', message: errorText(error) }],
+            failed: batch.map((e) => ({ eventId: e.eventId, code: 'HANDLER_FAILED', message })),
           };
         }
       },
@@ -107,6 +119,7 @@ export class BillingEventSubscriptions
     private readonly repository: OutboxRepository,
     private readonly options: EventsOptions,
     private readonly metrics: SubscriptionMetrics,
+    private readonly config: ConfigService<AppConfig, true>,
   ) {}
 
   onModuleInit(): void {
@@ -131,7 +144,8 @@ export class BillingEventSubscriptions
   }
 
   onApplicationBootstrap(): void {
-    if (this.options.autoStart) for (const relay of this.relays) relay.start();
+    if (!this.options.autoStart || !runsJobsInProcess(this.config)) return;
+    for (const relay of this.relays) relay.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -149,11 +163,15 @@ export class BillingEventSubscriptions
   }
 
   /** The queue items an outbox item becomes: per subscriber, the events of its types. */
-  queueItemsFor(item: OutboxItem): StoredOutboxItem[] {
+  async queueItemsFor(item: OutboxItem): Promise<StoredOutboxItem[]> {
     const items: StoredOutboxItem[] = [];
     for (const relay of this.relays) {
-      const types = new Set<string>(relay.subscriber.eventTypes);
-      const events = item.events.filter((e) => types.has(e.type));
+      const { subscriber } = relay;
+      const types = new Set<string>(subscriber.eventTypes);
+      let events = item.events.filter((e) => types.has(e.type));
+      if (events.length > 0 && subscriber.wanted) {
+        events = await subscriber.wanted(events as never);
+      }
       if (events.length === 0) continue;
       items.push({
         ...OutboxRepository.queueItemKey(relay.subscriber.name, item.createdAt, item.id),
@@ -183,6 +201,23 @@ export class BillingEventSubscriptions
   async flush(timeoutMs: number): Promise<boolean> {
     const drained = await Promise.all(this.relays.map((relay) => relay.flush(timeoutMs)));
     return drained.every(Boolean);
+  }
+
+  /** One sweep over every queue (the `outbox-sweep` job), by subscriber name. */
+  async sweep(): Promise<Record<string, SweepResult>> {
+    const results = await Promise.all(
+      this.relays.map(async (relay) => [relay.subscriber.name, await relay.sweep()] as const),
+    );
+    return Object.fromEntries(results);
+  }
+
+  /**
+   * Delivers the queue item `key` names to `subscriber` (a stream record); `done` when no such
+   * subscriber exists any more (its queue is nobody's).
+   */
+  deliverKey(subscriber: string, key: QueueItemKey): Promise<KeyOutcome> {
+    const relay = this.relays.find((r) => r.subscriber.name === subscriber);
+    return relay ? relay.deliverKey(key) : Promise.resolve('done');
   }
 
   status(): SubscriberStatus[] {
