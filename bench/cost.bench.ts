@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { startDynamoLocal } from './probe/store-probe';
 import { api, BENCH_ADMIN_KEY, type BenchApp, startBenchApp } from './lib/app-process';
+import { planWithoutDailyLimit } from './lib/plans';
 import type { Row } from './lib/report';
 import { type MeterTotals, StoreMeter } from './lib/store-meter';
 
@@ -14,25 +15,7 @@ const USD_PER_MILLION_RRU = 0.125;
 const PRICE_NOTE = 'us-east-1 on-demand, $0.625/M WRU, $0.125/M RRU (2024-11 prices)';
 const SECONDS_PER_MONTH = 30 * 86_400;
 
-const plan = {
-  id: 'cost-unlimited',
-  name: 'Cost (no daily limit)',
-  currency: 'USD',
-  baseFee: '0',
-  minimumCharge: '0',
-  charges: [
-    {
-      id: 'calls',
-      endpoint: '*',
-      aggregation: 'sum',
-      model: 'graduated',
-      tiers: [
-        { upTo: 1000, unitAmount: '0' },
-        { upTo: null, unitAmount: '0.001' },
-      ],
-    },
-  ],
-};
+const plan = planWithoutDailyLimit('cost-unlimited', 'Cost (no daily limit)');
 
 interface Measured {
   totals: MeterTotals;

@@ -11,31 +11,14 @@ import {
 import { api, BENCH_ADMIN_KEY, type BenchApp } from './lib/app-process';
 import { type HttpResult, measureLatency, runHttpLoad } from './lib/http-load';
 import { cpuOf, findDescendant, processCpuMs, rssMb, startBareServer } from './lib/proc';
+import { planWithoutDailyLimit } from './lib/plans';
 import type { Row } from './lib/report';
 
 const CONCURRENCY = 16;
 const SECONDS = 8;
 const INGEST_CUSTOMERS = 50;
 
-const unlimitedPlan = {
-  id: 'bench-unlimited',
-  name: 'Bench (no daily limit)',
-  currency: 'USD',
-  baseFee: '0',
-  minimumCharge: '0',
-  charges: [
-    {
-      id: 'calls',
-      endpoint: '*',
-      aggregation: 'sum',
-      model: 'graduated',
-      tiers: [
-        { upTo: 1000, unitAmount: '0' },
-        { upTo: null, unitAmount: '0.001' },
-      ],
-    },
-  ],
-};
+const unlimitedPlan = planWithoutDailyLimit('bench-unlimited', 'Bench (no daily limit)');
 
 async function createCustomer(app: BenchApp, id: string): Promise<void> {
   const res = await api(app, 'POST', '/v1/customers', {

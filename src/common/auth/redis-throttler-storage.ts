@@ -1,18 +1,16 @@
-import { createClient, defaultReconnectStrategy } from '@keyv/redis';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { MemoryThrottlerStorage } from './memory-throttler-storage';
-import { redactRedisUrl } from '../cache/redis-cache';
+import {
+  FailSoftRedis,
+  OPERATION_TIMEOUT_MS,
+  SKIP_AFTER_TIMEOUT_MS,
+} from '../cache/fail-soft-redis';
 
 /** The record `increment` answers (the package does not export its name). */
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 /** Same bounds as the shared cache: a slow Redis costs one short wait, then is skipped a while. */
-const OPERATION_TIMEOUT_MS = 500;
-const SKIP_AFTER_TIMEOUT_MS = 5_000;
-const CONNECT_WAIT_MS = 3_000;
-const CLOSE_TIMEOUT_MS = 1_000;
-const WARN_INTERVAL_MS = 10_000;
 
 /**
  * One atomic step per request, run by Redis itself so instances never race: count the hit in a
@@ -44,8 +42,6 @@ end
 return {hits, left, 0, 0}
 `;
 
-type RedisClient = ReturnType<typeof createClient>;
-
 /**
  * `@nestjs/throttler` storage in Redis (CACHE_STORE=redis, REDIS_URL), so a key's limit holds
  * across every instance. The same Redis server as the shared cache, on a connection of its own.
@@ -56,42 +52,29 @@ type RedisClient = ReturnType<typeof createClient>;
  * down; each instance then enforces the limit on its own, as without Redis.
  */
 export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShutdown {
-  private readonly logger = new Logger('RateLimit');
-  private readonly client: RedisClient;
+  private readonly redis: FailSoftRedis;
   private readonly fallback = new MemoryThrottlerStorage();
-  private readonly target: string;
-  private down = false;
-  private closed = false;
-  private skipUntil = 0;
-  private lastWarnAt = 0;
-  private suppressedWarnings = 0;
 
   /** `namespace` prefixes every key, so deployments sharing a server never share counters. */
   constructor(
     url: string,
     private readonly namespace: string,
   ) {
-    this.target = redactRedisUrl(url);
-    this.client = createClient({
-      url,
-      disableOfflineQueue: true,
-      socket: { reconnectStrategy: defaultReconnectStrategy },
+    this.redis = new FailSoftRedis(url, new Logger('RateLimit'), {
+      unavailable: (target, reason) =>
+        `Redis for rate limits at ${target} is unavailable (${reason}): each instance counts on its own until it is back`,
+      availableAgain: (target) => `Redis for rate limits at ${target} is available again`,
+      notReachableYet: (target) =>
+        `Redis for rate limits at ${target} is not reachable yet: counting per instance until it is`,
+      slow: () =>
+        `Redis rate-limit count took over ${OPERATION_TIMEOUT_MS} ms: counting per instance for ${SKIP_AFTER_TIMEOUT_MS} ms`,
+      failed: (_what, reason) => `Redis rate-limit count failed (${reason}): counting per instance`,
     });
-    this.client.on('error', (error: unknown) => this.onConnectionError(error));
-    this.client.on('ready', () => this.onReady());
   }
 
   /** Waits a little for Redis so the first requests share the count; never fails start-up. */
-  async connect(): Promise<void> {
-    const ready = this.client.connect().then(
-      () => true,
-      () => false,
-    );
-    if (!(await withDeadline(ready, CONNECT_WAIT_MS)) && !this.down) {
-      this.logger.warn(
-        `Redis for rate limits at ${this.target} is not reachable yet: counting per instance until it is`,
-      );
-    }
+  connect(): Promise<void> {
+    return this.redis.connect();
   }
 
   async increment(
@@ -107,15 +90,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
 
   async onApplicationShutdown(): Promise<void> {
     this.fallback.onApplicationShutdown();
-    if (this.closed) return;
-    this.closed = true;
-    if (!this.client.isOpen) return;
-    if (!this.client.isReady) {
-      this.client.destroy();
-      return;
-    }
-    const closed = this.client.close().then(() => true);
-    if (!(await withDeadline(closed, CLOSE_TIMEOUT_MS))) this.client.unref();
+    await this.redis.close();
   }
 
   /** The shared record, or undefined when Redis cannot answer now (the caller counts locally). */
@@ -126,34 +101,16 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
     blockDuration: number,
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord | undefined> {
-    if (this.closed || !this.client.isReady || Date.now() < this.skipUntil) return undefined;
     // One hash tag per key: both keys land in one slot, as EVAL on a cluster requires.
     const base = `${this.namespace}:{${key}}:${throttlerName}`;
-    const call = this.client.eval(INCREMENT_SCRIPT, {
-      keys: [`${base}:hits`, `${base}:blocked`],
-      arguments: [String(ttl), String(limit), String(blockDuration)],
-    });
-    const outcome = await withDeadline(
-      call.then(
-        (reply) => ({ ok: true as const, reply }),
-        (error: unknown) => ({ ok: false as const, error }),
-      ),
-      OPERATION_TIMEOUT_MS,
+    const reply = await this.redis.run('count', () =>
+      this.redis.client.eval(INCREMENT_SCRIPT, {
+        keys: [`${base}:hits`, `${base}:blocked`],
+        arguments: [String(ttl), String(limit), String(blockDuration)],
+      }),
     );
-    if (outcome === undefined) {
-      this.skipUntil = Date.now() + SKIP_AFTER_TIMEOUT_MS;
-      this.warnThrottled(
-        `Redis rate-limit count took over ${OPERATION_TIMEOUT_MS} ms: counting per instance for ${SKIP_AFTER_TIMEOUT_MS} ms`,
-      );
-      return undefined;
-    }
-    if (!outcome.ok) {
-      this.warnThrottled(
-        `Redis rate-limit count failed (${describe(outcome.error)}): counting per instance`,
-      );
-      return undefined;
-    }
-    const [hits, msToWindowEnd, blocked, msToBlockEnd] = (outcome.reply as unknown[]).map(Number);
+    if (reply === undefined) return undefined;
+    const [hits, msToWindowEnd, blocked, msToBlockEnd] = (reply as unknown[]).map(Number);
     return {
       totalHits: hits,
       timeToExpire: Math.ceil(msToWindowEnd / 1000),
@@ -161,50 +118,4 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
       timeToBlockExpire: Math.ceil(msToBlockEnd / 1000),
     };
   }
-
-  private onConnectionError(error: unknown): void {
-    if (this.down || this.closed) return;
-    this.down = true;
-    this.logger.warn(
-      `Redis for rate limits at ${this.target} is unavailable (${describe(error)}): each instance counts on its own until it is back`,
-    );
-  }
-
-  private onReady(): void {
-    if (this.down) this.logger.log(`Redis for rate limits at ${this.target} is available again`);
-    this.down = false;
-    this.skipUntil = 0;
-  }
-
-  private warnThrottled(message: string): void {
-    const now = Date.now();
-    if (now - this.lastWarnAt < WARN_INTERVAL_MS) {
-      this.suppressedWarnings++;
-      return;
-    }
-    const suppressed = this.suppressedWarnings;
-    this.lastWarnAt = now;
-    this.suppressedWarnings = 0;
-    this.logger.warn(suppressed > 0 ? `${message} (and ${suppressed} similar since)` : message);
-  }
-}
-
-async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Name and message only: client errors may carry connection details. */
-function describe(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
 }
