@@ -486,5 +486,27 @@ describe('Threshold invoices (e2e)', () => {
       expect(final).toMatchObject({ total: '30.00', amountDue: '30.00', status: 'open' });
       expect(stripeInvoiceOf(final.id).total).toBe(3000);
     });
+
+    it('opens a threshold invoice whose push failed at the next check, pushed once', async () => {
+      const id = await createCustomer(t);
+      await putThresholds(t, id, { amounts: ['100.00'] }).expect(201);
+      // The three tries of one Stripe call fail: the invoice is left a draft, the check retried.
+      const before = stripe.requests.length;
+      stripe.faults.failNext(3, 500);
+      await track(t, id, 'f1', 120).expect(201);
+      await settle(t);
+      // Every injected failure was met (one push failed), and then it went through.
+      const faults = stripe.requests.slice(before).filter((r) => r.outcome === 'fault');
+      expect(faults).toHaveLength(3);
+      const invoices = await thresholdInvoicesOf(t, id);
+      expect(invoices).toHaveLength(1);
+      expect(invoices[0]).toMatchObject({ status: 'open', total: '120.00' });
+      expect(stripeInvoiceOf(invoices[0].id).total).toBe(12000);
+      expect(
+        [...stripe.state.invoices.values()].filter(
+          (i: { metadata?: Record<string, string> }) => i.metadata?.customerId === id,
+        ),
+      ).toHaveLength(1);
+    });
   });
 });

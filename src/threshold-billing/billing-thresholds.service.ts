@@ -128,6 +128,7 @@ export class BillingThresholdsService {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       if (await this.periods.isClosed(customerId, period)) return undefined;
       const state = await this.repository.periodState(customerId, period);
+      await this.finishPending(state);
       // Usage spend: the subtotal less the base fees (the minimum is not usage either).
       const charges = await this.charges.forPeriod(customerId, period);
       const spend = new Dec(charges.subtotal).minus(charges.baseFee);
@@ -150,6 +151,19 @@ export class BillingThresholdsService {
       }
     }
     throw new Error(`Threshold invoice of ${customerId} ${period}: the state kept moving`);
+  }
+
+  /**
+   * A threshold invoice written as a draft whose push to the payment provider failed is opened
+   * here, on the next check (the redelivered one, or the next usage): the period's state already
+   * counts it, so nothing else would.
+   */
+  private async finishPending(state: ThresholdPeriodState): Promise<void> {
+    const last = state.invoiced.at(-1);
+    if (last === undefined) return;
+    const id = this.invoiceId(state, last);
+    const [invoice] = await this.invoices.getMany([id]);
+    if (invoice?.status === 'draft') await this.invoices.finalize(id);
   }
 
   /**
