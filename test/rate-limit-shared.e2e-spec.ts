@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { captureNestLogs } from './support/nest-logs';
 import { RedisServer } from './support/redis-server';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -33,14 +33,10 @@ describe('Rate limits shared across instances (e2e)', () => {
     let redis: RedisServer;
     let a: TestApp;
     let b: TestApp;
-    const logged: string[] = [];
+    let logged: string[] = [];
 
     beforeAll(async () => {
-      for (const level of ['log', 'warn', 'error'] as const) {
-        jest.spyOn(Logger.prototype, level).mockImplementation((...args: unknown[]) => {
-          logged.push(String(args[0]));
-        });
-      }
+      logged = captureNestLogs();
       redis = await RedisServer.start(PASSWORD);
       a = await startTestApp({
         env: {

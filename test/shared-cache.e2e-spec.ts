@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Logger } from '@nestjs/common';
 import { ConfigValidationError, loadConfig } from '../src/config/configuration';
+import { captureNestLogs } from './support/nest-logs';
 import { RedisServer } from './support/redis-server';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -73,14 +73,10 @@ describe('Shared cache (e2e)', () => {
     let redis: RedisServer;
     let a: TestApp;
     let b: TestApp;
-    const logged: string[] = [];
+    let logged: string[] = [];
 
     beforeAll(async () => {
-      for (const level of ['log', 'warn', 'error'] as const) {
-        jest.spyOn(Logger.prototype, level).mockImplementation((...args: unknown[]) => {
-          logged.push(String(args[0]));
-        });
-      }
+      logged = captureNestLogs();
       redis = await RedisServer.start(PASSWORD);
       const env = {
         CACHE_STORE: 'redis',
