@@ -2,15 +2,16 @@ import { startBenchApp } from './lib/app-process';
 import { formatRows, type Row } from './lib/report';
 import { benchBillingRuns } from './billing-run.bench';
 import { benchCosts } from './cost.bench';
+import { benchFloor, FLOOR_NOTE } from './floor.bench';
 import { benchLambda } from './lambda.bench';
 import { benchUsage } from './usage.bench';
 
-const SUITES = ['usage', 'billing', 'lambda'] as const;
+const SUITES = ['floor', 'usage', 'billing', 'lambda'] as const;
 type Suite = (typeof SUITES)[number];
 
 /**
- * What to run, from the arguments: suite names (`usage`, `billing`, `lambda`; none = all) and `--stripe`
- * (billing runs against the fake Stripe API as well). `npm run bench -- billing --stripe`.
+ * What to run, from the arguments: suite names (`floor`, `usage`, `billing`, `lambda`; none = all)
+ * and `--stripe` (billing runs against the fake Stripe API as well). `npm run bench -- billing --stripe`.
  */
 function parseArgs(args: string[]): { suites: Set<Suite>; stripe: boolean } {
   const suites = new Set<Suite>();
@@ -33,6 +34,11 @@ async function main(): Promise<void> {
   const { suites, stripe } = parseArgs(process.argv.slice(2));
   const rows: Row[] = [];
   const notes: string[] = [];
+  // Minimal servers (bare Node http up to Nest + pino + helmet), each in a process of its own.
+  if (suites.has('floor')) {
+    rows.push(...(await benchFloor()));
+    notes.push(FLOOR_NOTE);
+  }
   if (suites.has('usage')) {
     const app = await startBenchApp();
     try {

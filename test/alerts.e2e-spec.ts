@@ -1,6 +1,8 @@
 import { Injectable, Module } from '@nestjs/common';
 import { AlertEvaluator } from '../src/alerts/alert-evaluator';
-import { AlertsRepository } from '../src/alerts/alerts.repository';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { AlertKeys, AlertsRepository } from '../src/alerts/alerts.repository';
+import { DynamoDatabase } from '../src/database/dynamo-database';
 import { Clock } from '../src/common/time/clock';
 import {
   type BillingEventFor,
@@ -409,6 +411,91 @@ describe('Alerts (e2e)', () => {
       '50',
       '100',
     ]);
+  });
+
+  it('stops queueing usage once the last alert is deleted, and fills in a missing watch item from the alerts', async () => {
+    const handled = async () => {
+      const metrics = await t.http.get('/metrics').expect(200);
+      const line = metrics.text
+        .split('\n')
+        .find((l) => l.startsWith('subscriber_events_total{subscriber="alerts",result="handled"}'));
+      return Number(line?.split(' ')[1] ?? 0);
+    };
+    const db = t.app.get(DynamoDatabase);
+    const watchItem = async (customerId: string) =>
+      (
+        await db.doc.send(
+          new GetCommand({
+            TableName: db.table,
+            Key: AlertKeys.watch(customerId),
+            ConsistentRead: true,
+          }),
+        )
+      ).Item;
+    const customerId = await createCustomer();
+    const units = { metric: 'units', window: 'period' };
+    await createAlert(customerId, { alertId: 'a', ...units, thresholds: [{ value: '10' }] }).expect(
+      201,
+    );
+    await createAlert(customerId, { alertId: 'b', ...units, thresholds: [{ value: '20' }] }).expect(
+      201,
+    );
+    expect(await watchItem(customerId)).toMatchObject({ watched: true, version: 2 });
+
+    // Alerts stored before watch items existed: the item is missing, the alerts are looked up.
+    await db.doc.send(new DeleteCommand({ TableName: db.table, Key: AlertKeys.watch(customerId) }));
+    await track(customerId, 'legacy-1', 15);
+    await settle(t);
+    expect(of(customerId, 'billing.alert.triggered').map((e) => e.data.threshold)).toEqual(['10']);
+    expect(await watchItem(customerId)).toMatchObject({ watched: true });
+
+    // One alert left: still watched.
+    await t.http.delete(`/v1/customers/${customerId}/alerts/a`).set(t.auth()).expect(200);
+    expect(await watchItem(customerId)).toMatchObject({ watched: true });
+    await track(customerId, 'still-1', 10);
+    await settle(t);
+    expect(of(customerId, 'billing.alert.triggered').map((e) => e.data.threshold)).toEqual([
+      '10',
+      '20',
+    ]);
+
+    // None left: the customer's usage is no longer queued.
+    await t.http.delete(`/v1/customers/${customerId}/alerts/b`).set(t.auth()).expect(200);
+    expect(await watchItem(customerId)).toMatchObject({ watched: false });
+    const before = await handled();
+    await track(customerId, 'unwatched-1', 5);
+    await settle(t);
+    expect(await handled()).toBe(before);
+
+    // A new alert watches again (and counts the usage before it).
+    await createAlert(customerId, { alertId: 'c', ...units, thresholds: [{ value: '30' }] }).expect(
+      201,
+    );
+    expect(await watchItem(customerId)).toMatchObject({ watched: true });
+    await settle(t);
+    expect(of(customerId, 'billing.alert.triggered').map((e) => e.data.threshold)).toEqual([
+      '10',
+      '20',
+      '30',
+    ]);
+    await track(customerId, 'watched-again', 1);
+    await settle(t);
+    expect(await handled()).toBeGreaterThan(before);
+
+    // A customer that never had alerts gets a "not watched" item on its first usage.
+    const quiet = await createCustomer();
+    await track(quiet, 'q-1', 1);
+    await settle(t);
+    expect(await watchItem(quiet)).toMatchObject({ watched: false });
+
+    // Concurrent copies of a customer without an item (outbox shards run in parallel) fill it in
+    // once, and every one of them hears "not watched".
+    const fresh = await createCustomer();
+    const repository = t.app.get(AlertsRepository);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => repository.watched(fresh, undefined)),
+    );
+    expect(answers).toEqual(Array(6).fill(false));
   });
 
   it('watches one charge of the plan with chargeId (its amount or its quantity)', async () => {

@@ -1,10 +1,14 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Injectable, Module, type Type } from '@nestjs/common';
 import {
   BillingEventSubscriber,
   type BillingEventFor,
   BillingEventSubscriptions,
   type BillingEventType,
+  type CustomerWatch,
 } from '../src/events';
+import { DynamoDatabase } from '../src/database/dynamo-database';
+import { OutboxRepository } from '../src/events/outbox.repository';
 import { EventsOptions } from '../src/events/events.options';
 import { type TestApp, startTestApp, testConfig } from './support/test-app';
 
@@ -203,6 +207,81 @@ describe('In-process billing event subscribers (durable, typed)', () => {
     await b.app.get(BillingEventSubscriptions).flush(2_000);
     expect(calls).toHaveLength(12);
     expect(new Set(calls).size).toBe(12);
+  });
+
+  it('queues only the events of watched customers, reading every watch item of an outbox item in one batch', async () => {
+    const watchKey = (subscriber: string, customerId: string) => ({
+      pk: `TESTWATCH#${subscriber}#${customerId}`,
+      sk: 'WATCH',
+    });
+    const received: Record<string, string[]> = { north: [], south: [] };
+    const watching = (name: string) => {
+      @Injectable()
+      class Watching extends BillingEventSubscriber<'billing.usage.tracked'> {
+        readonly name = name;
+        readonly eventTypes = ['billing.usage.tracked'] as const;
+        override readonly watch: CustomerWatch = {
+          key: (customerId) => watchKey(name, customerId),
+          watched: (_customerId, item) => item?.on === true,
+        };
+        handle(event: BillingEventFor<'billing.usage.tracked'>) {
+          received[name].push(`${event.customerId}/${event.data.usageEventId}`);
+          return Promise.resolve();
+        }
+      }
+      @Module({ providers: [Watching] })
+      class WatchingModule {}
+      return WatchingModule;
+    };
+    const t = await start({
+      overrides: [[EventsOptions, fastOptions()]],
+      imports: [watching('north'), watching('south')],
+    });
+    for (const id of ['w-a', 'w-b', 'w-c']) await createCustomer(t, id);
+    const db = t.app.get(DynamoDatabase);
+    const watch = (subscriber: string, customerId: string, on: boolean) =>
+      db.doc.send(
+        new PutCommand({ TableName: db.table, Item: { ...watchKey(subscriber, customerId), on } }),
+      );
+    await watch('north', 'w-a', true);
+    await watch('south', 'w-b', true);
+    await watch('south', 'w-c', false);
+    await t.app.get(BillingEventSubscriptions).flush(2_000);
+
+    const reads = jest.spyOn(t.app.get(OutboxRepository), 'readItems');
+    await t.http
+      .post('/v1/usage/batch')
+      .set(t.auth('ingest'))
+      .send({
+        events: ['w-a', 'w-b', 'w-c', 'w-a'].map((customerId, i) => ({
+          customerId,
+          endpoint: '/api/x',
+          eventId: `e${i}`,
+        })),
+      })
+      .expect(200)
+      .expect((res) => expect(res.body).toMatchObject({ accepted: 4 }));
+    await waitFor(() => received.north.length === 2 && received.south.length === 1);
+    expect(await t.app.get(BillingEventSubscriptions).flush(2_000)).toBe(true);
+    expect(received.north.sort()).toEqual(['w-a/e0', 'w-a/e3']);
+    expect(received.south).toEqual(['w-b/e1']);
+    // One strongly consistent batch read: these two subscribers' items for the three customers,
+    // together with the app's own watchers' (alerts, billing thresholds).
+    const usageReads = reads.mock.calls.filter(([keys]) =>
+      keys.some((k) => k.pk.startsWith('TESTWATCH#')),
+    );
+    expect(usageReads).toHaveLength(1);
+    expect(
+      usageReads[0][0]
+        .map((k) => k.pk)
+        .filter((pk) => pk.startsWith('TESTWATCH#'))
+        .sort(),
+    ).toEqual(
+      ['north', 'south'].flatMap((s) => ['w-a', 'w-b', 'w-c'].map((c) => `TESTWATCH#${s}#${c}`)),
+    );
+    expect(usageReads[0][0].map((k) => k.pk)).toEqual(
+      expect.arrayContaining(['ALERTS#w-a', 'THRESHOLD_BILLING#w-c']),
+    );
   });
 
   it("shows a failing subscriber's lag on /metrics and in readiness, without failing it", async () => {

@@ -1,4 +1,11 @@
-import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
 import { DynamoDatabase } from '../database/dynamo-database';
 import type { TableKey } from '../database/keys';
@@ -19,6 +26,11 @@ export const AlertKeys = {
     pk: AlertKeys.partition(customerId),
     sk: `ALERT#${alertId}`,
   }),
+  /**
+   * Whether the customer's usage is queued for the alerts subscriber (`watched`), and how often
+   * alerts were created (`version`): see AlertsRepository.createAlert and `unwatchIfNoAlerts`.
+   */
+  watch: (customerId: string): TableKey => ({ pk: AlertKeys.partition(customerId), sk: 'WATCH' }),
   triggerPrefix: (alertId: string) => `TRIGGER#${alertId}#`,
   /** One per (alert, window, threshold index): the record that makes a threshold fire once. */
   trigger: (customerId: string, alertId: string, windowId: string, index: number): TableKey => ({
@@ -27,7 +39,7 @@ export const AlertKeys = {
   }),
 };
 
-const TYPES = { alert: 'Alert', trigger: 'AlertTrigger' };
+const TYPES = { alert: 'Alert', trigger: 'AlertTrigger', watch: 'AlertWatch' };
 
 function strip(item: Record<string, unknown>): Record<string, unknown> {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
@@ -101,7 +113,11 @@ export class AlertsRepository {
     return items.map((item) => strip(item) as unknown as AlertTrigger);
   }
 
-  /** Stores a new alert; false when the alertId is taken. */
+  /**
+   * Stores a new alert; false when the alertId is taken. The customer's watch item turns (or
+   * stays) watched in the same transaction, and its version moves, so an `unwatchIfNoAlerts`
+   * that read before cannot unwatch after.
+   */
   createAlert(alert: Alert, extra: TransactItem[]): Promise<boolean> {
     return transactIfFirstHolds(this.db.doc, [
       {
@@ -115,8 +131,89 @@ export class AlertsRepository {
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
+      {
+        Update: {
+          TableName: this.db.table,
+          Key: AlertKeys.watch(alert.customerId),
+          UpdateExpression: 'SET #type = :type, watched = :yes ADD version :one',
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: { ':type': TYPES.watch, ':yes': true, ':one': 1 },
+        },
+      },
       ...extra,
     ]);
+  }
+
+  /**
+   * Whether the customer's usage goes to the alerts queue, from its watch item as read (see
+   * `watch`). Alerts created before watch items existed have none: then the alerts are looked
+   * up and the answer stored. A "no" is stored only if no item appeared meanwhile (an alert
+   * created since wrote one saying yes), so it never overwrites an alert's "yes".
+   */
+  async watched(customerId: string, item: Record<string, unknown> | undefined): Promise<boolean> {
+    if (typeof item?.watched === 'boolean') return item.watched;
+    if (await this.hasAlerts(customerId)) {
+      await this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.table,
+          Key: AlertKeys.watch(customerId),
+          UpdateExpression:
+            'SET #type = :type, watched = :yes, version = if_not_exists(version, :zero)',
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: { ':type': TYPES.watch, ':yes': true, ':zero': 0 },
+        }),
+      );
+      return true;
+    }
+    try {
+      await this.db.doc.send(
+        new PutCommand({
+          TableName: this.db.table,
+          Item: { ...AlertKeys.watch(customerId), type: TYPES.watch, watched: false, version: 0 },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return false;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Written meanwhile: by an alert's creation (yes) or by the same fill-in for a concurrent
+      // copy (no). Its answer stands.
+      return (await this.getWatch(customerId))?.watched === true;
+    }
+  }
+
+  private async getWatch(customerId: string): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.db.doc.send(
+      new GetCommand({
+        TableName: this.db.table,
+        Key: AlertKeys.watch(customerId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item;
+  }
+
+  /**
+   * After an alert was deleted: stops queueing the customer's usage if no alert is left. Only if
+   * no alert was created since the watch item was read (its version is unchanged); a failure
+   * here leaves the customer watched, which only queues usage the subscriber then ignores.
+   */
+  async unwatchIfNoAlerts(customerId: string): Promise<void> {
+    const item = await this.getWatch(customerId);
+    if (!item || item.watched !== true || (await this.hasAlerts(customerId))) return;
+    try {
+      await this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.table,
+          Key: AlertKeys.watch(customerId),
+          UpdateExpression: 'SET watched = :no',
+          ConditionExpression: 'version = :read',
+          ExpressionAttributeValues: { ':no': false, ':read': item.version ?? 0 },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   /** Deletes an alert as it was read; false when it was gone already. */

@@ -108,6 +108,7 @@ export class AlertsService {
     );
     if (!deleted) throw new AlertNotFound(customerId, alertId);
     await this.repository.deleteTriggers(customerId, alertId);
+    await this.repository.unwatchIfNoAlerts(customerId);
     return view;
   }
 

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/time/clock';
-import { BillingEventSubscriber, type BillingEventFor, eventsOfWatchedCustomers } from '../events';
+import { BillingEventSubscriber, type BillingEventFor, type CustomerWatch } from '../events';
 import { type AlertCause, AlertEvaluator } from './alert-evaluator';
-import { AlertsRepository } from './alerts.repository';
+import { AlertKeys, AlertsRepository } from './alerts.repository';
 
 const ALERT_CAUSES = [
   'billing.usage.tracked',
@@ -55,15 +55,15 @@ export class AlertsSubscriber extends BillingEventSubscriber<AlertCauseType> {
   }
 
   /**
-   * Only the events of customers that have alerts are queued (one consistent key-only read per
-   * customer and transaction). An alert created later is evaluated when it is created, so the
-   * usage committed before it counts (AlertsService.create).
+   * Only the events of customers that have alerts are queued: the customer's alert watch item
+   * says so (read with every other subscriber's in one batch; AlertsRepository.watched). An
+   * alert created later is evaluated when it is created, so the usage committed before it
+   * counts (AlertsService.create).
    */
-  override wanted(
-    events: BillingEventFor<AlertCauseType>[],
-  ): Promise<BillingEventFor<AlertCauseType>[]> {
-    return eventsOfWatchedCustomers(events, (c) => this.repository.hasAlerts(c));
-  }
+  override readonly watch: CustomerWatch = {
+    key: (customerId) => AlertKeys.watch(customerId),
+    watched: (customerId, item) => this.repository.watched(customerId, item),
+  };
 
   private causeOf(event: BillingEventFor<AlertCauseType>): AlertCause | undefined {
     if (!event.customerId) return undefined;

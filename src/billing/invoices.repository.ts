@@ -1,12 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
-  GetCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
+import { batchGetAll } from '../database/batch-get';
 import { DynamoDatabase } from '../database/dynamo-database';
 import { transactIfConditionsHold, transactIfFirstHolds } from '../database/transact';
 import type { TransactItem } from '../database/transact-item';
@@ -133,24 +128,13 @@ export class InvoicesRepository {
 
   /** Invoices by id, any order; missing ids are skipped. Up to 100 ids per call to DynamoDB. */
   async getMany(invoiceIds: string[], options: { consistent?: boolean } = {}): Promise<Invoice[]> {
-    const found: Invoice[] = [];
-    for (let i = 0; i < invoiceIds.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = invoiceIds
-        .slice(i, i + 100)
-        .map((id): Record<string, unknown> => ({ ...Keys.invoice(id) }));
-      while (keys && keys.length > 0) {
-        const out: BatchGetCommandOutput = await this.db.doc.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.db.table]: { Keys: keys, ConsistentRead: options.consistent || undefined },
-            },
-          }),
-        );
-        found.push(...(out.Responses?.[this.db.table] ?? []).map(fromItem));
-        keys = out.UnprocessedKeys?.[this.db.table]?.Keys;
-      }
-    }
-    return found;
+    const items = await batchGetAll(
+      this.db.doc,
+      this.db.table,
+      invoiceIds.map((id) => Keys.invoice(id)),
+      options,
+    );
+    return items.map(fromItem);
   }
 
   /**

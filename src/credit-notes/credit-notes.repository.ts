@@ -1,10 +1,6 @@
-import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
-  GetCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
+import { batchGetAll } from '../database/batch-get';
 import { DynamoDatabase } from '../database/dynamo-database';
 import type { Gsi1Key, TableKey } from '../database/keys';
 import { queryGsiPage } from '../database/query-page';
@@ -87,24 +83,13 @@ export class CreditNotesRepository {
 
   /** Notes by id, in the order asked; missing ids are skipped. */
   async getMany(creditNoteIds: readonly string[]): Promise<CreditNote[]> {
-    const found = new Map<string, CreditNote>();
-    for (let i = 0; i < creditNoteIds.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = creditNoteIds
-        .slice(i, i + 100)
-        .map((id): Record<string, unknown> => ({ ...CreditNoteKeys.note(id) }));
-      while (keys && keys.length > 0) {
-        const out: BatchGetCommandOutput = await this.db.doc.send(
-          new BatchGetCommand({
-            RequestItems: { [this.db.table]: { Keys: keys, ConsistentRead: true } },
-          }),
-        );
-        for (const item of out.Responses?.[this.db.table] ?? []) {
-          const note = noteFrom(item);
-          found.set(note.id, note);
-        }
-        keys = out.UnprocessedKeys?.[this.db.table]?.Keys;
-      }
-    }
+    const items = await batchGetAll(
+      this.db.doc,
+      this.db.table,
+      creditNoteIds.map((id) => CreditNoteKeys.note(id)),
+      { consistent: true },
+    );
+    const found = new Map(items.map(noteFrom).map((note) => [note.id, note]));
     return creditNoteIds.flatMap((id) => {
       const note = found.get(id);
       return note ? [note] : [];

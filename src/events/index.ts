@@ -19,7 +19,7 @@ export { QueueItemDelivery, type QueueItemOutcome } from './queue-item-delivery'
 export {
   BillingEventSubscriber,
   type BillingEventFor,
-  eventsOfWatchedCustomers,
+  type CustomerWatch,
 } from './subscriptions/billing-event-subscriber';
 export {
   BillingEventSubscriptions,

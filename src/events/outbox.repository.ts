@@ -12,6 +12,7 @@ import {
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
+import { batchGetAll } from '../database/batch-get';
 import { DynamoDatabase } from '../database/dynamo-database';
 import { Keys, type TableKey } from '../database/keys';
 import {
@@ -104,6 +105,14 @@ export class OutboxRepository {
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
+  }
+
+  /**
+   * The items at `keys` (strongly consistent; missing ones are not returned): subscribers' watch
+   * items, named by the subscribers (see `BillingEventSubscriber.watch`).
+   */
+  readItems(keys: readonly TableKey[]): Promise<Record<string, unknown>[]> {
+    return batchGetAll(this.db.doc, this.db.table, keys, { consistent: true });
   }
 
   async insert(item: StoredOutboxItem): Promise<void> {

@@ -1,5 +1,6 @@
-import { BatchGetCommand, DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
+import { batchGetAll } from '../database/batch-get';
 import { DynamoDatabase } from '../database/dynamo-database';
 import type { TableKey } from '../database/keys';
 import { transactIfConditionsHold } from '../database/transact';
@@ -99,22 +100,16 @@ export class BillingThresholdsRepository {
 
   /** Several customers' states of one period (missing ones are at threshold 0). */
   async periodStates(keys: { customerId: string; period: string }[]) {
+    const items = await batchGetAll(
+      this.db.doc,
+      this.db.table,
+      keys.map((k) => ThresholdKeys.period(k.customerId, k.period)),
+      { consistent: true },
+    );
     const found = new Map<string, ThresholdPeriodState>();
-    for (let i = 0; i < keys.length; i += 100) {
-      const { Responses } = await this.db.doc.send(
-        new BatchGetCommand({
-          RequestItems: {
-            [this.db.table]: {
-              Keys: keys.slice(i, i + 100).map((k) => ThresholdKeys.period(k.customerId, k.period)),
-              ConsistentRead: true,
-            },
-          },
-        }),
-      );
-      for (const item of Responses?.[this.db.table] ?? []) {
-        const state = strip<ThresholdPeriodState>(item);
-        found.set(`${state.customerId}#${state.period}`, state);
-      }
+    for (const item of items) {
+      const state = strip<ThresholdPeriodState>(item);
+      found.set(`${state.customerId}#${state.period}`, state);
     }
     return keys.map(
       (k) =>

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { periodOf } from '../common/time/period';
-import { BillingEventSubscriber, type BillingEventFor, eventsOfWatchedCustomers } from '../events';
+import { BillingEventSubscriber, type BillingEventFor, type CustomerWatch } from '../events';
+import { ThresholdKeys } from './billing-thresholds.repository';
 import { BillingThresholdsService } from './billing-thresholds.service';
 
 type ThresholdCauseType = 'billing.usage.tracked' | 'billing.usage.corrected';
@@ -24,18 +25,14 @@ export class ThresholdBillingSubscriber extends BillingEventSubscriber<Threshold
   }
 
   /**
-   * Only the events of customers with billing thresholds are queued (one consistent read per
-   * customer and transaction); setting thresholds checks the current period at once, so usage
-   * committed before counts.
+   * Only the events of customers with billing thresholds are queued: their settings item is the
+   * watch item (read with every other subscriber's in one batch). Setting thresholds checks the
+   * current period at once, so usage committed before counts.
    */
-  override wanted(
-    events: BillingEventFor<ThresholdCauseType>[],
-  ): Promise<BillingEventFor<ThresholdCauseType>[]> {
-    return eventsOfWatchedCustomers(
-      events,
-      async (c) => (await this.thresholds.find(c)) !== undefined,
-    );
-  }
+  override readonly watch: CustomerWatch = {
+    key: (customerId) => ThresholdKeys.config(customerId),
+    watched: (_customerId, item) => item !== undefined,
+  };
 
   /** The events of one transaction: one check per customer and period. */
   override async handleBatch(events: BillingEventFor<ThresholdCauseType>[]): Promise<void> {

@@ -49,26 +49,42 @@ export abstract class BillingEventSubscriber<T extends BillingEventType = Billin
   /**
    * Optional: which of these events (of the listed types, committed together) the subscriber
    * needs, asked when they are copied into its queue; the others are never queued, which saves
-   * the queue's writes (a usage watcher skips customers that watch nothing). Leave out only what
-   * `handle` would ignore, judged on state read consistently here, and have whatever changes
-   * that state catch up with what committed before (an alert, once created, is evaluated at
-   * once). Throwing retries the copy later, like any outbox failure.
+   * the queue's writes. Leave out only what `handle` would ignore, judged on state read
+   * consistently here, and have whatever changes that state catch up with what committed before.
+   * Throwing retries the copy later, like any outbox failure. For interest per customer, `watch`
+   * is cheaper.
    */
   wanted?(events: BillingEventFor<T>[]): Promise<BillingEventFor<T>[]>;
+  /**
+   * Optional: the subscriber handles the events of some customers only (those with alerts, with
+   * billing thresholds), and one item per customer says which. When an outbox item is copied to
+   * the queues, the watch items of ALL such subscribers for ALL the item's customers are read in
+   * one strongly consistent batch read, and only the events of watched customers are queued;
+   * events without a customer are not. Same rules as `wanted`: whatever makes a customer watched
+   * writes its item in the same transaction and then catches up with what committed before (an
+   * alert, once created, is evaluated at once).
+   */
+  readonly watch?: CustomerWatch;
   /** Backoff between retries of a failing event (defaults: the relay's, 200 ms up to 30 s). */
   readonly retry?: { initialMs?: number; maxMs?: number };
 }
 
-/**
- * For `wanted`: the events whose customer passes `watched` (asked once per customer, all at
- * once); events without a customer are left out.
- */
-export async function eventsOfWatchedCustomers<E extends { customerId?: string }>(
-  events: E[],
-  watched: (customerId: string) => Promise<boolean>,
-): Promise<E[]> {
-  const customers = [...new Set(events.flatMap((e) => (e.customerId ? [e.customerId] : [])))];
-  const answers = await Promise.all(customers.map(async (c) => [c, await watched(c)] as const));
-  const keep = new Set(answers.filter(([, yes]) => yes).map(([c]) => c));
-  return events.filter((e) => e.customerId !== undefined && keep.has(e.customerId));
+/** The table key of a watch item (the owning module's own key). */
+export interface WatchKey {
+  pk: string;
+  sk: string;
+}
+
+/** See `BillingEventSubscriber.watch`. */
+export interface CustomerWatch {
+  /** The item whose state says whether the customer is watched (one per customer). */
+  key(customerId: string): WatchKey;
+  /**
+   * Decides from the item as read (undefined when it does not exist). May read more, e.g. to
+   * fill in an item that data from before it existed lacks, and throw to retry the copy later.
+   */
+  watched(
+    customerId: string,
+    item: Record<string, unknown> | undefined,
+  ): boolean | Promise<boolean>;
 }

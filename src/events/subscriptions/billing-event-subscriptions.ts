@@ -11,6 +11,7 @@ import { DiscoveryService } from '@nestjs/core';
 import type { AppConfig } from '../../config/configuration';
 import { runsJobsInProcess } from '../../jobs/jobs.config';
 import type { BillingEventType } from '../billing-event-map';
+import type { BillingEvent } from '../billing-event.model';
 import { EventsOptions } from '../events.options';
 import type { Backlog } from '../outbox.metrics';
 import {
@@ -26,7 +27,11 @@ import {
   type SweepResult,
   errorText,
 } from '../queue-relay';
-import { BillingEventSubscriber } from './billing-event-subscriber';
+import {
+  BillingEventSubscriber,
+  type CustomerWatch,
+  type WatchKey,
+} from './billing-event-subscriber';
 import { SubscriptionMetrics } from './subscription.metrics';
 import { providersOf } from '../../common/discovery/providers-of';
 
@@ -164,11 +169,18 @@ export class BillingEventSubscriptions
 
   /** The queue items an outbox item becomes: per subscriber, the events of its types. */
   async queueItemsFor(item: OutboxItem): Promise<StoredOutboxItem[]> {
+    const perRelay = this.relays.map((relay) => {
+      const types = new Set<string>(relay.subscriber.eventTypes);
+      return { relay, events: item.events.filter((e) => types.has(e.type)) };
+    });
+    const watches = await this.readWatches(perRelay);
     const items: StoredOutboxItem[] = [];
-    for (const relay of this.relays) {
+    for (const { relay, events: ofTypes } of perRelay) {
       const { subscriber } = relay;
-      const types = new Set<string>(subscriber.eventTypes);
-      let events = item.events.filter((e) => types.has(e.type));
+      let events = ofTypes;
+      if (events.length > 0 && subscriber.watch) {
+        events = await watchedEvents(events, subscriber.watch, watches);
+      }
       if (events.length > 0 && subscriber.wanted) {
         events = await subscriber.wanted(events as never);
       }
@@ -187,6 +199,27 @@ export class BillingEventSubscriptions
     return items;
   }
 
+  /**
+   * The watch items (see `BillingEventSubscriber.watch`) of every watching subscriber for every
+   * customer of its events, in one consistent batch read, by `pk\u0000sk`.
+   */
+  private async readWatches(
+    perRelay: readonly { relay: SubscriberRelay; events: readonly BillingEvent[] }[],
+  ): Promise<Map<string, Record<string, unknown>>> {
+    const keys = new Map<string, WatchKey>();
+    for (const { relay, events } of perRelay) {
+      const watch = relay.subscriber.watch;
+      if (!watch) continue;
+      for (const e of events) {
+        if (e.customerId === undefined) continue;
+        const key = watch.key(e.customerId);
+        keys.set(keyId(key), key);
+      }
+    }
+    if (keys.size === 0) return new Map();
+    const items = await this.repository.readItems([...keys.values()]);
+    return new Map(items.map((i) => [keyId(i as unknown as WatchKey), i]));
+  }
   /** Queue items were just written on this instance: their relays poll at the busy pace. */
   expectEvents(items: readonly StoredOutboxItem[]): void {
     const partitions = new Set(items.map((i) => i.pk));
@@ -230,4 +263,22 @@ export class BillingEventSubscriptions
     );
     return new Map(entries);
   }
+}
+
+const keyId = (key: WatchKey) => `${key.pk}\u0000${key.sk}`;
+
+/** The events whose customer `watch` says is watched (decided once per customer). */
+async function watchedEvents<E extends BillingEvent>(
+  events: readonly E[],
+  watch: CustomerWatch,
+  items: ReadonlyMap<string, Record<string, unknown>>,
+): Promise<E[]> {
+  const customers = [...new Set(events.flatMap((e) => (e.customerId ? [e.customerId] : [])))];
+  const answers = await Promise.all(
+    customers.map(
+      async (c) => [c, await watch.watched(c, items.get(keyId(watch.key(c))))] as const,
+    ),
+  );
+  const keep = new Set(answers.filter(([, yes]) => yes).map(([c]) => c));
+  return events.filter((e) => e.customerId !== undefined && keep.has(e.customerId));
 }
