@@ -300,6 +300,52 @@ describe('Transactional outbox → EventBridge (e2e)', () => {
     expect(deliveredIds(fake)).toEqual(events.slice(4).map((e) => e.eventId));
   });
 
+  it('an item written claimed by the running relay is delivered right after its commit, without a claim', async () => {
+    const h = await start(withBus(), { idlePollIntervalMs: 60_000, pollIntervalMs: 60_000 });
+    const claim = jest.spyOn(h.repository, 'claim');
+    const events = usageEvents(h, 3);
+    const entry = h.writer.ownedEntryFor(events)!;
+    await h.db.doc.send(new TransactWriteCommand({ TransactItems: [entry.put] }));
+    entry.committed();
+    // No poll is due for a minute: only the hand-over from the commit can deliver it.
+    await until(() => deliveredIds(fake).length === 3);
+    expect(deliveredIds(fake)).toEqual(events.map((e) => e.eventId));
+    expect(claim).not.toHaveBeenCalled();
+    await until(async () => (await outboxItems(h)).length === 0);
+  });
+
+  it('an item written claimed by an instance that died before delivering it goes out once its lease ends', async () => {
+    const [config, lease] = [withBus(), { leaseMs: 300 }];
+    const dying = await start(config, lease);
+    // The instance commits, then dies before its relay hears of the commit.
+    const events = usageEvents(dying, 2);
+    const entry = dying.writer.ownedEntryFor(events)!;
+    await dying.db.doc.send(new TransactWriteCommand({ TransactItems: [entry.put] }));
+    await dying.relay.stop(); // no flush: as dead as a process can be while the test runs
+    const [held] = await outboxItems(dying);
+    expect(held.claimedBy).toBe(dying.relay.instanceId);
+
+    const next = await start(config, lease);
+    const claims = jest.spyOn(next.repository, 'claim');
+    await until(() => deliveredIds(fake).length === 2, 5_000);
+    expect(await next.relay.flush(3_000)).toBe(true);
+    expect(deliveredIds(fake)).toEqual(events.map((e) => e.eventId));
+    // Taken over by the other instance once the lease ended, not earlier.
+    const takeover = await claims.mock.results.find((r) => r.type === 'return')?.value;
+    expect(takeover).toMatchObject({ claimedBy: next.relay.instanceId });
+    expect(Date.now() - Date.parse(held.createdAt)).toBeGreaterThanOrEqual(300);
+  });
+
+  it('with no relay running in the process (Lambda), the item is written unclaimed for the stream', async () => {
+    const h = await start(withBus(), { autoStart: false });
+    const entry = h.writer.ownedEntryFor(usageEvents(h, 1))!;
+    await h.db.doc.send(new TransactWriteCommand({ TransactItems: [entry.put] }));
+    entry.committed();
+    const [item] = await outboxItems(h);
+    expect(item.claimedBy).toBeUndefined();
+    expect(item.claimUntil).toBeUndefined();
+  });
+
   it('publishes a 100-event item with one claim and one delete, no per-call bookkeeping', async () => {
     const h = await start(withBus(), { autoStart: false });
     const events = usageEvents(h, 100);

@@ -1,8 +1,25 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { freePort } from '../../src/database/embedded-dynamodb';
 
 export const BENCH_ADMIN_KEY = 'bench_admin_key_0123456789abcdef';
+
+/** The node flags `npm start` runs the app with (package.json), so the bench measures that. */
+export const APP_NODE_FLAGS: string[] = startScriptFlags(
+  (
+    JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    }
+  ).scripts.start,
+);
+
+/** `node <flags> dist/main.js` → the flags. */
+export function startScriptFlags(start: string): string[] {
+  const match = /^node((?: --[\w-]+(?:=\S+)?)*) dist\/main\.js$/.exec(start);
+  if (!match) throw new Error(`unexpected start script: ${start}`);
+  return match[1].split(' ').filter(Boolean);
+}
 
 export interface BenchApp {
   baseUrl: string;
@@ -18,9 +35,12 @@ export interface BenchApp {
 export async function startBenchApp(env: Record<string, string> = {}): Promise<BenchApp> {
   const [port, storePort] = [await freePort(), await freePort()];
   // BENCH_APP_DIST: another build output (e.g. to compare two builds without rebuilding dist/).
-  // BENCH_APP_NODE_ARGS: extra node flags for the app, e.g. `--cpu-prof --cpu-prof-dir=prof`.
+  // BENCH_APP_NODE_ARGS: the app's node flags instead of `npm start`'s, e.g. to add
+  // `--cpu-prof --cpu-prof-dir=prof`, or "" for none.
   const dist = process.env.BENCH_APP_DIST ?? 'dist';
-  const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? APP_NODE_FLAGS.join(' '))
+    .split(' ')
+    .filter(Boolean);
   const main = resolve(__dirname, '../..', dist, 'main.js');
   const child = spawn(process.execPath, [...nodeArgs, main], {
     cwd: resolve(__dirname, '../..'),

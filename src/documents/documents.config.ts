@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import PDFDocument from 'pdfkit';
 import { z } from 'zod';
 import { type ConfigOf, defineConfig } from '../config/config-fragment';
 import { optionalString } from '../config/env-vars';
+import { loadPdfKit } from './invoice-pdf';
 
 /** Used outside production when DOCUMENT_LINK_SECRET is unset: the same on every instance. */
 export const DEVELOPMENT_DOCUMENT_LINK_SECRET = 'usage-billing-development-document-link-secret';
@@ -33,7 +33,7 @@ function readLogo(path: string): SellerLogo {
   if (!png && !jpeg) return { path, problem: 'SELLER_LOGO_FILE: must be a PNG or JPEG file' };
   try {
     // Parsed once here, so a damaged file stops the start instead of failing every render.
-    new PDFDocument({ size: 'A4' }).image(data, 0, 0, { width: 10 });
+    new (loadPdfKit())({ size: 'A4' }).image(data, 0, 0, { width: 10 });
   } catch {
     return { path, problem: 'SELLER_LOGO_FILE: not a PNG or JPEG image that can be read' };
   }

@@ -1,5 +1,10 @@
-import PDFDocument from 'pdfkit';
+import type PDFKitDocument from 'pdfkit';
 import type { DocumentRow, DocumentView } from './document-view';
+
+/** pdfkit (its fonts, fontkit, brotli tables: 6-8 MB of memory) is loaded on the first render. */
+export const loadPdfKit = (): typeof PDFKitDocument =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('pdfkit') as typeof PDFKitDocument;
 
 const PAGE_MARGIN = 50;
 const PAGE_WIDTH = 595.28; // A4
@@ -25,6 +30,7 @@ interface Cell {
  * fonts cover Windows-1252 only; other characters in customer text print as substitutes.
  */
 export function renderPdf(view: DocumentView, logo?: Buffer): Promise<Buffer> {
+  const PDFDocument = loadPdfKit();
   const doc = new PDFDocument({
     size: 'A4',
     margin: PAGE_MARGIN,

@@ -13,7 +13,7 @@ import { batchesForPutEvents } from './billing-event.model';
 import { EventPublisher, type PublisherStatus } from './event-publisher';
 import { EventsOptions } from './events.options';
 import { OutboxMetrics } from './outbox.metrics';
-import type { OutboxItem } from './outbox.model';
+import { type OutboxItem, fromStoredOutboxItem } from './outbox.model';
 import { type QueueItemKey, OutboxRepository } from './outbox.repository';
 import { OutboxWriter } from './outbox.writer';
 import {
@@ -63,7 +63,7 @@ export class OutboxRelay
     metrics: OutboxMetrics,
     private readonly eventsOptions: EventsOptions,
     private readonly subscriptions: BillingEventSubscriptions,
-    writer: OutboxWriter,
+    private readonly writer: OutboxWriter,
     config: ConfigService<AppConfig, true>,
   ) {
     const publishingEnabled = config.get('events', { infer: true }).publishingEnabled;
@@ -116,7 +116,20 @@ export class OutboxRelay
   }
 
   override start(): void {
-    if (this.enabled) super.start();
+    if (!this.enabled) return;
+    super.start();
+    // Running here: the outbox items this process writes with ownedEntryFor are born claimed
+    // by this relay and delivered as soon as their transaction commits.
+    this.writer.deliverHere({
+      instanceId: this.instanceId,
+      leaseMs: this.eventsOptions.leaseMs,
+      deliver: (item) => void this.deliverOwned(fromStoredOutboxItem(item)),
+    });
+  }
+
+  override async stop(): Promise<void> {
+    this.writer.deliverHere(undefined);
+    await super.stop();
   }
 
   /**

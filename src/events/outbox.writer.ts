@@ -25,6 +25,14 @@ import { BillingEventSubscriptions } from './subscriptions/billing-event-subscri
 
 const KNOWN_TYPES = new Set<string>(BILLING_EVENT_TYPES);
 
+/** The relay running in this process, as `OutboxWriter.ownedEntryFor` needs it. */
+export interface OwnedItemDeliverer {
+  readonly instanceId: string;
+  readonly leaseMs: number;
+  /** Delivers an item this instance wrote already claimed, after its transaction committed. */
+  deliver(item: StoredOutboxItem): void;
+}
+
 /**
  * Stores events in the outbox, in the same DynamoDB transaction as the change that causes
  * them, so an event exists exactly when its change committed. The relay publishes them later.
@@ -47,6 +55,7 @@ const KNOWN_TYPES = new Set<string>(BILLING_EVENT_TYPES);
 export class OutboxWriter {
   readonly enabled: boolean;
   private readonly storedListeners: (() => void)[] = [];
+  private deliverer?: OwnedItemDeliverer;
 
   constructor(
     private readonly repository: OutboxRepository,
@@ -91,6 +100,36 @@ export class OutboxWriter {
   entryFor(events: readonly BillingEvent[]): TransactWriteItem | undefined {
     const item = this.newItem(events);
     return item && this.repository.insertInTransaction(item);
+  }
+
+  /**
+   * Like `entryFor`, for a caller that says when its transaction committed (`committed()`): the
+   * item is written already claimed by this instance's relay, which delivers it at once when told,
+   * saving the claim write and the wait for the next poll. A transaction that fails leaves
+   * nothing; a crash before `committed()` leaves the claim to expire (the relay's lease), after
+   * which any relay delivers the item. Where no relay runs in this process (Lambda: the stream
+   * delivers), this is `entryFor` with a `committed()` that does nothing.
+   */
+  ownedEntryFor(
+    events: readonly BillingEvent[],
+  ): { put: TransactWriteItem; committed(): void } | undefined {
+    const item = this.newItem(events);
+    if (!item) return undefined;
+    const here = this.deliverer;
+    if (!here) return { put: this.repository.insertInTransaction(item), committed: () => {} };
+    const claimed = { ...item, claimedBy: here.instanceId, claimUntil: Date.now() + here.leaseMs };
+    return {
+      put: this.repository.insertInTransaction(claimed),
+      committed: () => here.deliver(claimed),
+    };
+  }
+
+  /**
+   * The relay of this process takes the items of `ownedEntryFor` (it registers while it runs);
+   * undefined stops that.
+   */
+  deliverHere(deliverer: OwnedItemDeliverer | undefined): void {
+    this.deliverer = deliverer;
   }
 
   /** For changes that have no transaction of their own: stores the events on their own. */

@@ -106,6 +106,7 @@ export class QueueRelay {
   private expectingUntil = 0;
   /** Passes run one at a time (loop and flush share it), so this relay never races itself. */
   private passes: Promise<unknown> = Promise.resolve();
+  private readonly owned = new Set<Promise<void>>();
 
   constructor(
     protected readonly repository: OutboxRepository,
@@ -134,6 +135,7 @@ export class QueueRelay {
     this.wake?.();
     await this.loop;
     this.loop = undefined;
+    await this.ownedSettled();
   }
 
   /**
@@ -143,6 +145,7 @@ export class QueueRelay {
   async flush(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      await this.ownedSettled();
       const pass = await this.runPass();
       if (!pass.failed && pass.remaining === 0) return true;
       const left = deadline - Date.now();
@@ -186,6 +189,38 @@ export class QueueRelay {
     const outcome = (await this.prepare(mine)) ? await this.deliverItem(mine, result) : 'lost';
     this.consecutiveFailures = outcome === 'failed' ? this.consecutiveFailures + 1 : 0;
     return outcome === 'done' ? 'done' : outcome === 'lost' ? 'held' : 'pending';
+  }
+
+  /**
+   * Delivers an item this relay holds from its creation (written claimed by this instance, see
+   * OutboxWriter.ownedEntryFor), as a pass would once it has claimed it. Never throws: what fails
+   * is given back (or left to its lease) for the polls to retry.
+   */
+  deliverOwned(item: OutboxItem): Promise<void> {
+    const delivery = this.deliverClaimed(item).finally(() => this.owned.delete(delivery));
+    this.owned.add(delivery);
+    return delivery;
+  }
+
+  private async deliverClaimed(item: OutboxItem): Promise<void> {
+    const result: PassResult = { published: 0, more: false, remaining: 0, failed: false };
+    try {
+      const outcome = (await this.prepare(item)) ? await this.deliverItem(item, result) : 'lost';
+      if (outcome === 'failed') this.consecutiveFailures += 1;
+    } catch (error) {
+      // DynamoDB failed on the way (the copy to subscribers, the delete): give the item back now
+      // rather than when its lease ends. If that fails too, the lease ends it.
+      this.lastError = errorText(error);
+      this.logger.warn(`queue item ${item.pk} ${item.sk} not delivered: ${this.lastError}`);
+      await this.repository
+        .release(item, this.instanceId, { error: this.lastError })
+        .catch(() => undefined);
+    }
+  }
+
+  /** Deliveries of owned items under way (`deliverOwned`): flush and stop wait for them. */
+  protected async ownedSettled(): Promise<void> {
+    while (this.owned.size > 0) await Promise.allSettled([...this.owned]);
   }
 
   /** Undelivered events over all partitions (a lower bound past `backlogScanLimit` items each). */

@@ -36,7 +36,11 @@ const MAX_GATE_RETRIES = 50;
 const GATED_MEMORY_MS = 60_000;
 const MAX_GATED_REMEMBERED = 10_000;
 
-export type ExtraItems = (events: UsageEvent[]) => UsageWrite['extra'];
+/** Items every transaction adds (the outbox entry), and what to do once it committed. */
+export type ExtraItems = (events: UsageEvent[]) => {
+  items: UsageWrite['extra'];
+  committed(): void;
+};
 
 /**
  * Coalesces concurrent usage writes into DynamoDB transactions. Every request's events join one
@@ -61,7 +65,7 @@ export class UsageWriter {
    * across concurrent transactions, which would only race each other on the gate's state.
    */
   private readonly gatedCustomers = new Map<string, number>();
-  private extraItems: ExtraItems = () => [];
+  private extraItems: ExtraItems = () => ({ items: [], committed: () => {} });
   private readonly onAccepted: ((events: UsageEvent[]) => void | Promise<void>)[] = [];
 
   constructor(
@@ -221,7 +225,8 @@ export class UsageWriter {
       this.rememberGated(decision.items.keys(), now.getTime());
       if (writing.length > 0) {
         const batch = buildWrite(writing, now.getTime());
-        batch.extra = this.extraItems(batch.events);
+        const extra = this.extraItems(batch.events);
+        batch.extra = extra.items;
         batch.gated = [...new Set(writing.map((p) => p.event.customerId))].flatMap(
           (customerId) => decision.items.get(customerId) ?? [],
         );
@@ -240,6 +245,7 @@ export class UsageWriter {
           pending = await this.settleFailures(pending, overLimit, failures);
           continue;
         }
+        extra.committed();
         // Listeners (cache invalidation) finish before callers hear back, so a read right after
         // an acknowledged write never sees a stale cached total, on any instance.
         const events = writing.map((p) => p.event);

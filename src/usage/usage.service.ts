@@ -14,6 +14,8 @@ import type { IngestOutcome, UsageEvent } from './usage.model';
 import { type EventContext, UsageWriter } from './usage-writer';
 import { UsageMetrics } from './usage.metrics';
 
+const NO_EXTRA_ITEMS = { items: [], committed: () => {} };
+
 @Injectable()
 export class UsageService implements OnModuleInit {
   private readonly maxAgeDays: number;
@@ -34,9 +36,10 @@ export class UsageService implements OnModuleInit {
   onModuleInit(): void {
     this.writer.onCommit((events) => this.committed(events));
     // The usage.tracked events of a write travel in that write's transaction: one outbox item per
-    // transaction, not per event, so publishing costs ingest one item per ~100 events.
+    // transaction, not per event, so publishing costs ingest one item per ~100 events. The item
+    // is born claimed by this instance's relay, which delivers it right after the commit.
     this.writer.useExtraItems((events) => {
-      const entry = this.outbox.entryFor(
+      const entry = this.outbox.ownedEntryFor(
         events.map((e) =>
           this.outbox.event(
             'billing.usage.tracked',
@@ -50,7 +53,7 @@ export class UsageService implements OnModuleInit {
           ),
         ),
       );
-      return entry ? [entry] : [];
+      return entry ? { items: [entry.put], committed: () => entry.committed() } : NO_EXTRA_ITEMS;
     });
   }
 

@@ -1,5 +1,10 @@
-import { createClient, defaultReconnectStrategy } from '@keyv/redis';
+import type { createClient } from '@keyv/redis';
 import type { Logger } from '@nestjs/common';
+
+/** @keyv/redis (node-redis: ~430 modules, 4-8 MB) is loaded only when Redis is configured. */
+export const loadKeyvRedis = (): typeof import('@keyv/redis') =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('@keyv/redis') as typeof import('@keyv/redis');
 
 /**
  * A call slower than this counts as failed. node-redis has no deadline for a command once it is
@@ -56,6 +61,7 @@ export class FailSoftRedis {
     private readonly messages: FailSoftRedisMessages,
   ) {
     this.target = redactRedisUrl(url);
+    const { createClient, defaultReconnectStrategy } = loadKeyvRedis();
     this.client = createClient({
       url,
       // Fail fast while disconnected instead of queueing commands until Redis is back.

@@ -1,7 +1,12 @@
-import KeyvRedis from '@keyv/redis';
+import type KeyvRedis from '@keyv/redis';
 import { Logger } from '@nestjs/common';
 import { Keyv, type KeyvStoreAdapter, type StoredData } from 'keyv';
-import { FailSoftRedis, OPERATION_TIMEOUT_MS, SKIP_AFTER_TIMEOUT_MS } from './fail-soft-redis';
+import {
+  FailSoftRedis,
+  loadKeyvRedis,
+  OPERATION_TIMEOUT_MS,
+  SKIP_AFTER_TIMEOUT_MS,
+} from './fail-soft-redis';
 
 /**
  * The shared cache (`CACHE_STORE=redis`): one Redis connection per instance, used through
@@ -29,7 +34,7 @@ export class RedisCache {
         `Redis cache ${what} took over ${OPERATION_TIMEOUT_MS} ms: skipping Redis for ${SKIP_AFTER_TIMEOUT_MS} ms`,
       failed: (what, reason) => `Redis cache ${what} failed: ${reason}`,
     });
-    this.adapter = new KeyvRedis<string>(this.redis.client, {
+    this.adapter = new (loadKeyvRedis().default)<string>(this.redis.client, {
       namespace,
       keyPrefixSeparator: ':',
       // Let failures reach FailSoftStore, which decides what a failure means (miss / no-op).
