@@ -21,5 +21,5 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# The same V8 heap flags as `npm start` (see README, Performance: memory).
-CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=40", "dist/main.js"]
+# The same V8 heap flag as `npm start` (see README, Performance: memory).
+CMD ["node", "--heap-growing-percent=40", "dist/main.js"]

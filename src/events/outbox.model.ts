@@ -16,6 +16,8 @@ export const SUBSCRIBER_QUEUE_ITEM_TYPE = 'SubscriberQueueItem';
  *
  * Lifecycle: written with the change (attempts 0, no claim) → claimed by one relay
  * (`claimedBy`, `claimUntil` = lease end, epoch ms) → deleted once every event is confirmed.
+ * Written by `OutboxWriter.ownedEntryFor`, it is born claimed by the relay of the instance that
+ * writes it, which delivers it right after the commit (or its lease ends and any relay does).
  * An item left unfinished (outage, refused entries, a long item renewing its lease) records in
  * `published` the eventIds EventBridge already confirmed, so they are not sent again.
  * A failed item is released (`claimedBy` removed); when its entries keep failing, `claimUntil`
