@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { freePort } from '../src/database/embedded-dynamodb';
+import { freePort, stopProcess } from '../src/database/embedded-dynamodb';
 import { type HttpResult, runHttpLoad } from './lib/http-load';
 import { processCpuMs } from './lib/proc';
 import type { Row } from './lib/report';
@@ -43,16 +43,7 @@ async function startFloorServer(mode: FloorMode): Promise<FloorServer> {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
-  const stop = () =>
-    new Promise<void>((done) => {
-      if (child.exitCode !== null || child.signalCode !== null) return done();
-      const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        done();
-      });
-      child.kill('SIGTERM');
-    });
+  const stop = () => stopProcess(child);
   try {
     await new Promise<void>((ready, fail) => {
       let out = '';

@@ -101,6 +101,14 @@ describe('Alerts (e2e)', () => {
       .set(app.auth('ingest'))
       .send({ customerId, endpoint, quantity, eventId })
       .expect((res) => expect([200, 201, 202]).toContain(res.status));
+  /** Usage and credit events the alerts subscriber handled so far (all customers). */
+  const handled = async () => {
+    const metrics = await t.http.get('/metrics').expect(200);
+    const line = metrics.text
+      .split('\n')
+      .find((l) => l.startsWith('subscriber_events_total{subscriber="alerts",result="handled"}'));
+    return Number(line?.split(' ')[1] ?? 0);
+  };
   const of = (customerId: string, type?: AlertType) =>
     received.filter((e) => e.customerId === customerId && (!type || e.type === type));
 
@@ -378,13 +386,6 @@ describe('Alerts (e2e)', () => {
   });
 
   it('queues no usage of customers without alerts, and evaluates a new alert at once against the usage before it', async () => {
-    const handled = async () => {
-      const metrics = await t.http.get('/metrics').expect(200);
-      const line = metrics.text
-        .split('\n')
-        .find((l) => l.startsWith('subscriber_events_total{subscriber="alerts",result="handled"}'));
-      return Number(line?.split(' ')[1] ?? 0);
-    };
     const customerId = await createCustomer();
     await settle(t);
     const before = await handled();
@@ -414,13 +415,6 @@ describe('Alerts (e2e)', () => {
   });
 
   it('stops queueing usage once the last alert is deleted, and fills in a missing watch item from the alerts', async () => {
-    const handled = async () => {
-      const metrics = await t.http.get('/metrics').expect(200);
-      const line = metrics.text
-        .split('\n')
-        .find((l) => l.startsWith('subscriber_events_total{subscriber="alerts",result="handled"}'));
-      return Number(line?.split(' ')[1] ?? 0);
-    };
     const db = t.app.get(DynamoDatabase);
     const watchItem = async (customerId: string) =>
       (

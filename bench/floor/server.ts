@@ -11,7 +11,7 @@ import Fastify from 'fastify';
 import helmet from 'helmet';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
-import { assignRequestId, REDACTED_PATHS, type WithId } from '../../src/common/logging';
+import { requestLogging } from '../../src/common/logging';
 import { FLOOR_MODES, type FloorMode } from './modes';
 
 /**
@@ -25,26 +25,10 @@ const BODY = JSON.stringify({ status: 'ok' });
 const CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /**
- * pino-http as src/common/logging.ts configures it for the app (request id, redaction,
- * serializers, log level by status, health probes not logged), at level warn: nothing is printed
+ * pino-http as the app configures it (src/common/logging.ts), at level warn: nothing is printed
  * for a healthy request, but the per-request work runs.
  */
-const pinoHttp: PinoHttpOptions = {
-  level: 'warn',
-  genReqId: (req, res) => assignRequestId(req as WithId, res),
-  redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
-  serializers: {
-    req: (req: { id?: string; method?: string; url?: string }) => ({
-      id: req.id,
-      method: req.method,
-      url: req.url,
-    }),
-    res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-  },
-  customLogLevel: (_req, res, err) =>
-    err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-  autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
-};
+const pinoHttp: PinoHttpOptions = requestLogging('warn');
 
 @Controller('health')
 class HealthController {

@@ -93,29 +93,38 @@ export abstract class LogDestination {
   abstract write(line: string): void;
 }
 
+/**
+ * pino-http for the app's requests: request ids, redaction, only what an operator needs per
+ * request (headers stay out of the logs entirely), the level by status, health probes and
+ * scrapes not logged (they would drown everything else).
+ */
+export function requestLogging(level: string): PinoHttpOptions {
+  return {
+    level,
+    genReqId: (req, res) => assignRequestId(req as WithId, res),
+    redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+    serializers: {
+      req: (req: { id?: string; method?: string; url?: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: req.url,
+      }),
+      res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+    },
+    customLogLevel: (_req, res, err) =>
+      err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+    autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+  };
+}
+
 export const AppLoggerModule = LoggerModule.forRootAsync({
   providers: [{ provide: LogDestination, useValue: null }],
   inject: [ConfigService, LogDestination],
   useFactory: (config: ConfigService<AppConfig, true>, destination: LogDestination | null) => {
     const { logLevel } = config.get('app', { infer: true });
     const options: PinoHttpOptions = {
-      level: logLevel,
+      ...requestLogging(logLevel),
       hooks: { streamWrite: secretScrubber(configuredSecrets(config)) },
-      genReqId: (req, res) => assignRequestId(req as WithId, res),
-      redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
-      // Only what an operator needs per request; headers stay out of the logs entirely.
-      serializers: {
-        req: (req: { id?: string; method?: string; url?: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: req.url,
-        }),
-        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-      // Health probes and scrapes would drown everything else.
-      autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
     };
     return { pinoHttp: destination ? [options, destination] : options };
   },
