@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { type ConfigOf, defineConfig } from '../config/config-fragment';
 import { optionalString } from '../config/env-vars';
-import { loadPdfKit } from './invoice-pdf';
+import { loadPdfKit } from './pdfkit';
 
 /** Used outside production when DOCUMENT_LINK_SECRET is unset: the same on every instance. */
 export const DEVELOPMENT_DOCUMENT_LINK_SECRET = 'usage-billing-development-document-link-secret';

@@ -1,10 +1,5 @@
-import type PDFKitDocument from 'pdfkit';
 import type { DocumentRow, DocumentView } from './document-view';
-
-/** pdfkit (its fonts, fontkit, brotli tables: 6-8 MB of memory) is loaded on the first render. */
-export const loadPdfKit = (): typeof PDFKitDocument =>
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('pdfkit') as typeof PDFKitDocument;
+import { loadPdfKit } from './pdfkit';
 
 const PAGE_MARGIN = 50;
 const PAGE_WIDTH = 595.28; // A4
