@@ -1,6 +1,7 @@
 import { captureNestLogs } from './support/nest-logs';
 import { RedisServer } from './support/redis-server';
 import { startTestApp, type TestApp } from './support/test-app';
+import { eventually } from './support/eventually';
 
 /**
  * RATE_LIMIT_PER_MINUTE is per API key across every instance when CACHE_STORE=redis (counters in
@@ -137,17 +138,3 @@ describe('Rate limits shared across instances (e2e)', () => {
     });
   });
 });
-
-/** Retries `check` until it passes or 15 s have gone by (reconnecting takes up to ~2 s). */
-async function eventually(check: () => unknown): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-}

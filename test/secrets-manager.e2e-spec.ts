@@ -11,6 +11,7 @@ import { closeLambdaApp, http } from '../src/lambda';
 import { apiGatewayEvent, lambdaContext } from './support/api-gateway';
 import { spawnApp } from './support/app-process';
 import { startTestApp, type TestApp, uniqueTableName } from './support/test-app';
+import { eventually } from './support/eventually';
 
 /*
  * Secrets from AWS Secrets Manager (the real SDK against a fake speaking its JSON protocol): read
@@ -508,17 +509,3 @@ describe('Secrets from AWS Secrets Manager (e2e)', () => {
     });
   });
 });
-
-/** Retries `check` until it passes or 15 s have gone by. */
-async function eventually(check: () => unknown): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(200);
-    }
-  }
-}

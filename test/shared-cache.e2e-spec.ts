@@ -3,6 +3,7 @@ import { ConfigValidationError, loadConfig } from '../src/config/configuration';
 import { captureNestLogs } from './support/nest-logs';
 import { RedisServer } from './support/redis-server';
 import { startTestApp, type TestApp } from './support/test-app';
+import { eventually } from './support/eventually';
 
 /**
  * Two instances on one table. With CACHE_STORE=redis a change through one is visible through the
@@ -236,17 +237,3 @@ describe('Shared cache (e2e)', () => {
     });
   });
 });
-
-/** Retries `check` until it passes or 15 s have gone by (reconnecting takes up to ~2 s). */
-async function eventually(check: () => unknown): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(200);
-    }
-  }
-}

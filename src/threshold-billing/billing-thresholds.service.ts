@@ -189,11 +189,6 @@ export class BillingThresholdsService {
     );
   }
 
-  /** The thresholds of a customer, or undefined (consistent read). */
-  async find(customerId: string): Promise<BillingThresholds | undefined> {
-    return this.repository.get(customerId);
-  }
-
   /**
    * The thresholds of a customer, or undefined, as this instance read them at most 10 s ago
    * (at once after a change made here): for the hot path (usage gate).
@@ -214,9 +209,7 @@ export class BillingThresholdsService {
     const indexes = state.invoiced.filter((i) => below === undefined || i < below);
     if (indexes.length === 0) return [];
     const invoices = await this.invoices.getMany(indexes.map((i) => this.invoiceId(state, i)));
-    return invoices
-      .filter((invoice) => invoice.status !== 'void')
-      .sort((a, b) => (a.threshold?.index ?? 0) - (b.threshold?.index ?? 0));
+    return invoices.filter((invoice) => invoice.status !== 'void').sort(byThresholdIndex);
   }
 
   private invoiceId(state: ThresholdPeriodState, index: number): string {
@@ -233,8 +226,11 @@ export class BillingThresholdsService {
       thresholds,
       current: {
         ...state,
-        invoices: invoices.sort((a, b) => (a.threshold?.index ?? 0) - (b.threshold?.index ?? 0)),
+        invoices: invoices.sort(byThresholdIndex),
       },
     };
   }
 }
+
+const byThresholdIndex = (a: Invoice, b: Invoice) =>
+  (a.threshold?.index ?? 0) - (b.threshold?.index ?? 0);

@@ -119,13 +119,7 @@ export class UsageRepository {
       owners.push({ kind: 'limit', day });
     }
     for (const { customerId, period } of batch.openPeriods) {
-      items.push({
-        ConditionCheck: {
-          TableName: this.db.table,
-          Key: Keys.usagePeriod(customerId, period),
-          ConditionExpression: 'attribute_not_exists(closedAt)',
-        },
-      });
+      items.push(this.periodOpenCheck(customerId, period));
       owners.push({ kind: 'closed', customerId, period });
     }
     for (const item of batch.gated) {
@@ -306,8 +300,8 @@ export class UsageRepository {
    * day's event pages and correction fixes (one consistent query of the customer's partition:
    * fixes sort after the pages under the same day prefix), and the day's GSI1 partition for
    * events recorded before pages existed (each such record carries its own index entry with its
-   * corrections). A page of a batch costs a fraction of the index entries of its events to read. A page lists events as ingested;
-   * every correction also writes the event's fix (`writeCorrection`), which the read applies by
+   * corrections). A page of a batch costs a fraction of the index entries of its events to read.
+   * A page lists events as ingested; every correction also writes the event's fix (`writeCorrection`), which the read applies by
    * eventId, so pages are never rewritten. An event is in a page or in the index, never both;
    * the merge by eventId keeps one copy all the same.
    */
@@ -567,13 +561,7 @@ export class UsageRepository {
               },
             },
           }
-        : {
-            ConditionCheck: {
-              TableName: this.db.table,
-              Key: Keys.usagePeriod(event.customerId, period),
-              ConditionExpression: 'attribute_not_exists(closedAt)',
-            },
-          },
+        : this.periodOpenCheck(event.customerId, period),
       ...w.extra,
     ];
     try {
