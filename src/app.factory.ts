@@ -1,74 +1,80 @@
+import { IncomingMessage, type Server, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { SwaggerModule } from '@nestjs/swagger';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ConfigService } from '@nestjs/config';
-import { json } from 'express';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import type { Logger as Pino } from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module';
-import { bodyParserErrors } from './common/http/body-errors';
-import { requestIdMiddleware } from './common/logging';
+import { useJsonBodies } from './common/http/json-bodies';
+import { logRequests, requestIdOf, ROOT_LOGGER, type WithPlatformId } from './common/logging';
+import { MetricsService } from './common/metrics/metrics.service';
+import { mapException } from './common/errors/error.filter';
 import { buildOpenApiDocument, DOCS_JSON_PATH, DOCS_PATH } from './common/openapi';
 import { RequestContext } from './common/request-context';
 import type { AppConfig } from './config/configuration';
 
-/**
- * JSON body limits per route prefix; anything larger is a 413 before it is parsed. A full usage
- * batch (1,000 events) fits in 1 MB with room to spare; ordinary requests are small.
- */
-export const BODY_LIMITS: [string, string][] = [
-  ['/v1/usage/batch', '1mb'],
-  ['/v1/webhooks/stripe', '512kb'],
-  ['/v1/plans', '256kb'],
-  ['/v1/pricing/quote', '256kb'],
-];
-export const DEFAULT_BODY_LIMIT = '64kb';
+const KB = 1024;
 
-/** Nest options shared by production and tests: our own body parsers (per-route limits). */
+/**
+ * JSON body limits in bytes per route prefix (the prefix itself or below it); anything larger is
+ * a 413 before it is parsed. A full usage batch (1,000 events) fits in 1 MB with room to spare;
+ * ordinary requests are small.
+ */
+export const BODY_LIMITS: [string, number][] = [
+  ['/v1/usage/batch', 1024 * KB],
+  ['/v1/webhooks/stripe', 512 * KB],
+  ['/v1/plans', 256 * KB],
+  ['/v1/pricing/quote', 256 * KB],
+];
+export const DEFAULT_BODY_LIMIT = 64 * KB;
+
+/** The body limit of a route, by its path template. */
+export function bodyLimitOf(url: string): number {
+  const path = url.toLowerCase();
+  const route = BODY_LIMITS.find(
+    ([prefix]) =>
+      path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/'),
+  );
+  return route?.[1] ?? DEFAULT_BODY_LIMIT;
+}
+
+/**
+ * Nest options shared by production and tests: our own body parsers (`useJsonBodies`: per-route
+ * limits, raw bytes kept); logs buffered until the application's logger is in place.
+ */
 export const NEST_APP_OPTIONS = { bodyParser: false, bufferLogs: true } as const;
 
-/** Keeps the exact bytes for signature checks (Stripe webhooks verify the raw body). */
-const keepRawBody = (req: IncomingMessage & { rawBody?: Buffer }, _res: unknown, buf: Buffer) => {
-  req.rawBody = buf;
-};
-
-/** Whether a request carries a body, as body-parser decides it (type-is `hasBody`). */
-const hasBody = (req: IncomingMessage) =>
-  req.headers['transfer-encoding'] !== undefined ||
-  !Number.isNaN(Number(req.headers['content-length'] ?? NaN));
-
 /**
- * One middleware for every JSON body: the parser of the first BODY_LIMITS prefix the path falls
- * under (as Express mounts a path: the prefix itself or below it, any case), else the default.
- * A request without a body (every GET) passes through at once instead of visiting each parser.
+ * The HTTP server: Fastify, as Express behaved before it where a client would notice (paths
+ * match in any case and with a trailing slash, `X-Forwarded-*` trusted, idle keep-alive
+ * connections closed after Node's 5 s, requests Node cannot parse answered by Node itself: a
+ * bare 400, 408 or 431 and the connection closed). Request ids come from `requestIdOf`.
  */
-function jsonBodies(): (
-  req: IncomingMessage,
-  res: ServerResponse,
-  next: (e?: unknown) => void,
-) => void {
-  const options = { verify: keepRawBody };
-  const routes = BODY_LIMITS.map(([path, limit]) => ({
-    path: path.toLowerCase(),
-    parse: json({ ...options, limit }),
-  }));
-  const fallback = json({ ...options, limit: DEFAULT_BODY_LIMIT });
-  return (req, res, next) => {
-    if (!hasBody(req)) {
-      (req as IncomingMessage & { body?: unknown }).body = undefined;
-      return next();
-    }
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    const path = (query < 0 ? url : url.slice(0, query)).toLowerCase();
-    const route = routes.find(
-      (r) =>
-        path.startsWith(r.path) && (path.length === r.path.length || path[r.path.length] === '/'),
-    );
-    (route?.parse ?? fallback)(req, res, next);
-  };
+export function httpAdapter(): FastifyAdapter {
+  return new FastifyAdapter({
+    // A URL the router cannot decode: answered in the usual error shape, with the usual headers.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const { body } = mapException(error);
+      void reply
+        .headers(SECURITY_HEADERS)
+        .header('x-request-id', request.id)
+        .status(body.statusCode)
+        .send({ ...body, requestId: request.id });
+    },
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    trustProxy: true,
+    genReqId: (req: WithPlatformId) => requestIdOf(req),
+    requestIdHeader: false,
+    logger: false,
+    keepAliveTimeout: 5000,
+    // Ids longer than any real one reach their route and get its 400, not the router's 414.
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 4096 },
+  });
 }
 
 /**
@@ -78,37 +84,77 @@ function jsonBodies(): (
 export async function createApp(
   config: AppConfig,
   options: AppModuleOptions = {},
-): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
-    ...NEST_APP_OPTIONS,
-    abortOnError: false,
-  });
+): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, options),
+    httpAdapter(),
+    { ...NEST_APP_OPTIONS, abortOnError: false },
+  );
   return configureApp(app);
 }
 
 /** Everything applied on top of the module graph; shared with tests that override providers. */
-export function configureApp(app: NestExpressApplication): NestExpressApplication {
+export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
   app.useLogger(app.get(Logger));
-  // First, so even requests that fail in the body parser carry an id in their error response.
-  app.use(requestIdMiddleware);
-  app.use(RequestContext.middleware);
-  app.use(helmet());
-  app.disable('x-powered-by');
-  app.set('trust proxy', true);
-  app.use(jsonBodies());
-  app.use(bodyParserErrors);
+  const fastify = app.getHttpAdapter().getInstance();
+  serveRequests(fastify, app.get(MetricsService));
+  useJsonBodies(fastify, DEFAULT_BODY_LIMIT);
+  logRequests(fastify, app.get<Pino>(ROOT_LOGGER));
   boundSlowClients(app);
   setupOpenApi(app);
   return app;
 }
 
 /**
+ * helmet()'s default headers carry no per-request state (no CSP nonce), so they are computed
+ * once instead of by helmet's middleware on every request.
+ */
+function securityHeaders(): Record<string, string> {
+  const req = new IncomingMessage(new Socket());
+  const res = new ServerResponse(req);
+  helmet()(req, res, () => undefined);
+  return Object.fromEntries(Object.entries(res.getHeaders()).map(([k, v]) => [k, String(v)]));
+}
+
+const SECURITY_HEADERS = securityHeaders();
+
+/**
+ * The per-request pipeline below Nest. Every response carries the security headers and the
+ * request id (even one refused before routing); the rest of the request runs in its own
+ * request context (request id, actor). Each route gets its body limit; every finished request
+ * is timed under its route template (never the raw URL, so ids do not reach the labels;
+ * unknown routes are "unmatched").
+ */
+function serveRequests(fastify: FastifyInstance, metrics: MetricsService): void {
+  // Node's own answer to what it cannot parse (Fastify's adds a JSON body without a request id).
+  fastify.server.removeAllListeners('clientError');
+  fastify.addHook('onRoute', (route) => {
+    route.bodyLimit ??= bodyLimitOf(route.url);
+  });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.headers(SECURITY_HEADERS).header('x-request-id', request.id);
+    RequestContext.serve(request.id, done);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    metrics.httpDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+}
+
+/**
  * Node lets a client take 60 s to send its headers and 5 minutes for its request, and checks
  * only every 30 s, so a slow client could hold a connection for minutes. Bounded here
  * (HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS), where tests exercise it too; the client
- * gets 408 and the connection is closed. Idle keep-alive connections keep Node's 5 s.
+ * gets 408 and the connection is closed.
  */
-function boundSlowClients(app: NestExpressApplication): void {
+function boundSlowClients(app: NestFastifyApplication): void {
   const { headersTimeoutMs, requestTimeoutMs } = app
     .get<ConfigService<AppConfig, true>>(ConfigService)
     .get('app', { infer: true });

@@ -1,6 +1,6 @@
 import serverlessExpress from '@codegenie/serverless-express';
 import { Logger } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
@@ -11,7 +11,7 @@ import type {
 } from 'aws-lambda';
 import type { ServerResponse } from 'node:http';
 import { createApp } from './app.factory';
-import type { WithId } from './common/logging';
+import type { WithPlatformId } from './common/logging';
 import type { AppConfig } from './config/configuration';
 import { loadConfigWithSecrets } from './config/secrets-manager';
 import { SecretsRefresher } from './config/secrets-refresher';
@@ -46,7 +46,7 @@ export async function lambdaConfig(): Promise<AppConfig> {
   return { ...config, dynamo: { ...config.dynamo, embedded: false } };
 }
 
-let application: Promise<NestExpressApplication> | undefined;
+let application: Promise<NestFastifyApplication> | undefined;
 
 /**
  * This container's application, created (and initialized, never listening) on first use. No
@@ -54,10 +54,11 @@ let application: Promise<NestExpressApplication> | undefined;
  * SECRETS_REFRESH_SECONDS are read again here, at the start of an invocation (a failed read
  * keeps the current values).
  */
-export async function lambdaApp(): Promise<NestExpressApplication> {
+export async function lambdaApp(): Promise<NestFastifyApplication> {
   application ??= (async () => {
     const app = await createApp(await lambdaConfig());
     await app.init();
+    await app.getHttpAdapter().getInstance().ready();
     return app;
   })().catch((error: unknown) => {
     application = undefined; // the next invocation tries again
@@ -77,25 +78,31 @@ export async function closeLambdaApp(): Promise<void> {
 
 /**
  * API Gateway HTTP API (payload v2) through @codegenie/serverless-express: the event becomes a
- * Node request for the Express instance behind Nest (body as the exact bytes sent, base64
- * decoded, so the Stripe signature still verifies against `req.rawBody`), and the response an
- * API Gateway result. The request id is API Gateway's `requestContext.requestId`.
+ * Node request handed to Fastify's router (body as the exact bytes sent, base64 decoded, so the
+ * Stripe signature still verifies against `req.rawBody`), and the response an API Gateway
+ * result. The request id is API Gateway's `requestContext.requestId`.
  */
 export async function http(
   event: APIGatewayProxyEventV2,
   context: Context,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  const express = (await lambdaApp()).getHttpAdapter().getInstance();
+  const fastify = (await lambdaApp()).getHttpAdapter().getInstance();
   const platformRequestId = event.requestContext?.requestId;
   const handler = serverlessExpress({
-    app: express,
+    app: (req: WithPlatformId, res: ServerResponse) => fastify.routing(req, res),
     eventSourceName: 'AWS_API_GATEWAY_V2',
     binarySettings: { contentTypes: BINARY_CONTENT_TYPES },
     respondWithErrors: false,
     framework: {
-      sendRequest: ({ request, response }: { request: WithId; response: ServerResponse }) => {
+      sendRequest: ({
+        request,
+        response,
+      }: {
+        request: WithPlatformId;
+        response: ServerResponse;
+      }) => {
         request.platformRequestId = platformRequestId;
-        express(request, response);
+        fastify.routing(request, response);
       },
     },
   });

@@ -30,7 +30,8 @@ async function bootstrap(): Promise<void> {
     // Exit once shutdown hooks ran (stop accepting, drain, stop the embedded store) instead of
     // re-raising the signal, so the exit code is 0.
     app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
-    await app.listen(config.app.port);
+    // Every interface, as a container needs (Fastify alone would listen on localhost only).
+    await app.listen(config.app.port, '0.0.0.0');
   } catch (error) {
     await embeddedStore?.stop();
     throw error;

@@ -1,4 +1,6 @@
-import { startTestApp, type TestApp } from './support/test-app';
+import { deflateSync, gzipSync } from 'node:zlib';
+import { LogDestination } from '../src/common/logging';
+import { startTestApp, TEST_KEYS, type TestApp } from './support/test-app';
 
 describe('Rate limiting per API key (e2e)', () => {
   let t: TestApp;
@@ -23,6 +25,9 @@ describe('Rate limiting per API key (e2e)', () => {
     for (let i = 0; i < 8; i++) expect((await t.http.get('/health/live')).status).toBe(200);
   });
 });
+
+/** Sends a Buffer as its bytes (superagent would encode it as JSON). */
+const asBytes = (body: unknown) => body as string;
 
 describe('Cross-cutting behaviour (e2e)', () => {
   let t: TestApp;
@@ -82,6 +87,80 @@ describe('Cross-cutting behaviour (e2e)', () => {
       const batch = await t.http.post('/v1/usage/batch').set(t.auth()).send({ events });
       expect(JSON.stringify({ events }).length).toBeGreaterThan(200_000);
       expect(batch.status).toBe(200);
+    });
+
+    it('reads gzip and deflate bodies; refuses other encodings and charsets with 400', async () => {
+      const customer = (id: string) =>
+        JSON.stringify({ id, name: 'Zipped', email: 'z@example.test', planId: 'paid' });
+      const body = customer('plain');
+      for (const [coding, pack] of [
+        ['gzip', gzipSync],
+        ['deflate', deflateSync],
+      ] as const) {
+        const res = await t.http
+          .post('/v1/customers')
+          .set(t.auth())
+          .set('Content-Type', 'application/json')
+          .set('Content-Encoding', coding)
+          .serialize(asBytes)
+          .send(pack(customer(`zipped-${coding}`)));
+        expect([res.status, res.body.id]).toEqual([201, `zipped-${coding}`]);
+      }
+      const unknown = await t.http
+        .post('/v1/customers')
+        .set(t.auth())
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'compress')
+        .send(body);
+      expect([unknown.status, unknown.body.error]).toEqual([400, 'UNSUPPORTED_MEDIA_TYPE']);
+      const latin1 = await t.http
+        .post('/v1/customers')
+        .set(t.auth())
+        .set('Content-Type', 'application/json; charset=iso-8859-1')
+        .send(body);
+      expect([latin1.status, latin1.body.error]).toEqual([400, 'UNSUPPORTED_MEDIA_TYPE']);
+      const broken = await t.http
+        .post('/v1/customers')
+        .set(t.auth())
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'gzip')
+        .send(body);
+      expect([broken.status, broken.body.error]).toEqual([400, 'UNREADABLE_BODY']);
+    });
+
+    it('counts the limit on the inflated body (a small gzip bomb is 413)', async () => {
+      const bomb = gzipSync(JSON.stringify({ id: 'bomb', name: ' '.repeat(1024 * 1024) }));
+      expect(bomb.length).toBeLessThan(8 * 1024);
+      const res = await t.http
+        .post('/v1/customers')
+        .set(t.auth())
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'gzip')
+        .serialize(asBytes)
+        .send(bomb);
+      expect([res.status, res.body.error]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    });
+
+    it('does not read bodies of other media types: the route sees no body', async () => {
+      const res = await t.http
+        .post('/v1/customers')
+        .set(t.auth())
+        .set('Content-Type', 'text/plain')
+        .send('{"id":"plain","email":"p@example.test","planId":"paid"}');
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('VALIDATION_FAILED');
+    });
+
+    it('answers a URL the router cannot decode with 400 in the error shape', async () => {
+      const res = await t.http.get('/v1/customers/%E0%A4%A').set(t.auth());
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({
+        statusCode: 400,
+        error: 'BAD_REQUEST',
+        message: expect.any(String),
+        requestId: res.headers['x-request-id'],
+      });
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
     });
 
     it('rejects a non-object body with 400', async () => {
@@ -196,5 +275,47 @@ describe('Cross-cutting behaviour (e2e)', () => {
       expect(missing.status).toBe(404);
       expect(missing.body.error).toBe('PLAN_NOT_FOUND');
     });
+  });
+});
+
+describe('Request logs (e2e)', () => {
+  const lines: string[] = [];
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: { LOG_LEVEL: 'info' },
+      overrides: [[LogDestination, { write: (line: string) => void lines.push(line) }]],
+    });
+  });
+  afterAll(() => t.close());
+
+  it('logs one line per request (id, method, URL, status, time, level by status), no headers, no probes', async () => {
+    lines.length = 0;
+    const ok = await t.http.get('/v1/plans').set(t.auth()).expect(200);
+    await t.http.get('/v1/plans/nope').set(t.auth()).set('x-request-id', 'trace-404').expect(404);
+    await t.http.get('/health/live').expect(200);
+    await t.http.get('/metrics').expect(200);
+    const requests = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.msg === 'request completed');
+    expect(requests).toEqual([
+      expect.objectContaining({
+        level: 30,
+        reqId: ok.headers['x-request-id'],
+        req: { method: 'GET', url: '/v1/plans' },
+        res: { statusCode: 200 },
+        responseTime: expect.any(Number),
+      }),
+      expect.objectContaining({
+        level: 40,
+        reqId: 'trace-404',
+        req: { method: 'GET', url: '/v1/plans/nope' },
+        res: { statusCode: 404 },
+      }),
+    ]);
+    const all = lines.join('\n');
+    expect(all).not.toContain('/health/live');
+    expect(all).not.toContain(TEST_KEYS.admin);
   });
 });

@@ -11,7 +11,7 @@ import Fastify from 'fastify';
 import helmet from 'helmet';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
-import { requestLogging } from '../../src/common/logging';
+import { REDACTED_PATHS } from '../../src/common/logging';
 import { FLOOR_MODES, type FloorMode } from './modes';
 
 /**
@@ -25,10 +25,23 @@ const BODY = JSON.stringify({ status: 'ok' });
 const CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /**
- * pino-http as the app configures it (src/common/logging.ts), at level warn: nothing is printed
- * for a healthy request, but the per-request work runs.
+ * nestjs-pino's per-request logging (a pino-http child logger per request) as the app used it
+ * on Express, at level warn: nothing is printed for a healthy request, but the per-request work
+ * runs. The app itself now logs finished requests from a Fastify hook (src/common/logging.ts).
  */
-const pinoHttp: PinoHttpOptions = requestLogging('warn');
+const pinoHttp: PinoHttpOptions = {
+  level: 'warn',
+  redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+  serializers: {
+    req: (req: { id?: string; method?: string; url?: string }) => ({
+      id: req.id,
+      method: req.method,
+      url: req.url,
+    }),
+    res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+  },
+  autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+};
 
 @Controller('health')
 class HealthController {

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Post, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ResourceIdPipe } from '../common/http/resource-id.pipe';
 import { ApiErrors, ApiTag } from '../common/openapi';
 import { AlertListResponse, AlertResponse, CreateAlertDto } from './alert.dto';
@@ -27,7 +27,7 @@ export class AlertsController {
   async create(
     @Param('id', ResourceIdPipe) id: string,
     @Body() body: CreateAlertDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<AlertResponse> {
     const { view, created } = await this.alerts.create(id, body);
     res.status(created ? 201 : 200);

@@ -11,7 +11,7 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { checkRouteId, MAX_ID_LENGTH, ResourceIdPipe } from '../common/http/resource-id.pipe';
 import { ApiErrors } from '../common/openapi';
 import {
@@ -53,7 +53,7 @@ export class InvoicesController {
   @ApiErrors({ 404: ['CUSTOMER_NOT_FOUND'], 422: ['PERIOD_NOT_STARTED'] })
   async create(
     @Body() body: CreateInvoiceDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<InvoiceResponse> {
     const { invoice, created } = await this.invoices.create(body.customerId, body.period);
     res.status(created ? 201 : 200);
@@ -150,7 +150,7 @@ export class InvoicesController {
   async recordPayment(
     @Param('id', InvoiceIdPipe) id: string,
     @Body() body: RecordPaymentDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<RecordedPaymentResponse> {
     const { payment, invoice, created } = await this.invoices.recordPayment(id, body);
     res.status(created ? 201 : 200);

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { LoggerModule } from 'nestjs-pino';
-import type { Options as PinoHttpOptions } from 'pino-http';
+import type { FastifyInstance } from 'fastify';
+import { Logger, PinoLogger } from 'nestjs-pino';
+import { pino, type Logger as Pino, type LoggerOptions } from 'pino';
 import type { AppConfig } from '../config/configuration';
+import { RequestContext } from './request-context';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -28,34 +31,21 @@ export const REDACTED_PATHS = [
 const PLATFORM_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 /**
- * A request as the HTTP layer sees it. `platformRequestId` is set by the entry point when the
- * platform in front names the request (API Gateway's `requestContext.requestId` on Lambda, see
- * src/lambda.ts): it is trusted, and becomes the request id, so logs match the gateway's.
+ * A request as the HTTP server receives it. `platformRequestId` is set by the entry point when
+ * the platform in front names the request (API Gateway's `requestContext.requestId` on Lambda,
+ * see src/lambda.ts): it is trusted, and becomes the request id, so logs match the gateway's.
  */
-export type WithId = IncomingMessage & { id?: string; platformRequestId?: string };
+export type WithPlatformId = IncomingMessage & { platformRequestId?: string };
 
 /**
- * The platform's request id when there is one, else a caller's `x-request-id` when it is
- * sane, otherwise a new one; echoed back in `x-request-id`.
+ * The id of a new request (Fastify's `genReqId`): the platform's when there is one, else a
+ * caller's `x-request-id` when it is sane, otherwise a new one. Echoed back in `x-request-id`.
  */
-export function assignRequestId(req: WithId, res: ServerResponse): string {
-  if (req.id) return req.id;
-  const incoming = req.headers['x-request-id'];
+export function requestIdOf(req: WithPlatformId): string {
   const platform = req.platformRequestId;
-  const id =
-    platform !== undefined && PLATFORM_REQUEST_ID.test(platform)
-      ? platform
-      : typeof incoming === 'string' && REQUEST_ID.test(incoming)
-        ? incoming
-        : randomUUID();
-  res.setHeader('x-request-id', id);
-  req.id = id;
-  return id;
-}
-
-export function requestIdMiddleware(req: WithId, res: ServerResponse, next: () => void): void {
-  assignRequestId(req, res);
-  next();
+  if (platform !== undefined && PLATFORM_REQUEST_ID.test(platform)) return platform;
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
 /** Values that must never reach a log line: API keys, provider keys, webhook secrets. */
@@ -93,39 +83,91 @@ export abstract class LogDestination {
   abstract write(line: string): void;
 }
 
+/** The application's pino logger (one per application; tests may start several). */
+export const ROOT_LOGGER = 'ROOT_LOGGER';
+
 /**
- * pino-http for the app's requests: request ids, redaction, only what an operator needs per
- * request (headers stay out of the logs entirely), the level by status, health probes and
- * scrapes not logged (they would drown everything else).
+ * The options of the root logger: redaction by path, secrets scrubbed from every line, and the
+ * id of the request being served (`reqId`, from the request context) on every line logged while
+ * serving it. Nothing is built per request: the id is read only when a line is written.
  */
-export function requestLogging(level: string): PinoHttpOptions {
+export function loggerOptions(level: string, secrets: readonly string[]): LoggerOptions {
   return {
     level,
-    genReqId: (req, res) => assignRequestId(req as WithId, res),
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
-    serializers: {
-      req: (req: { id?: string; method?: string; url?: string }) => ({
-        id: req.id,
-        method: req.method,
-        url: req.url,
-      }),
-      res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+    mixin: () => {
+      const reqId = RequestContext.requestId();
+      // A new object each time: pino merges the line's own fields into it.
+      return reqId === undefined ? {} : { reqId };
     },
-    customLogLevel: (_req, res, err) =>
-      err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-    autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+    hooks: { streamWrite: secretScrubber(secrets) },
   };
 }
 
-export const AppLoggerModule = LoggerModule.forRootAsync({
-  providers: [{ provide: LogDestination, useValue: null }],
-  inject: [ConfigService, LogDestination],
-  useFactory: (config: ConfigService<AppConfig, true>, destination: LogDestination | null) => {
-    const { logLevel } = config.get('app', { infer: true });
-    const options: PinoHttpOptions = {
-      ...requestLogging(logLevel),
-      hooks: { streamWrite: secretScrubber(configuredSecrets(config)) },
-    };
-    return { pinoHttp: destination ? [options, destination] : options };
-  },
-});
+/**
+ * nestjs-pino's logger bound to this application's pino instance. Its own binding is a
+ * process-wide singleton (the first application's logger would serve every later one) or a
+ * per-request child made by its middleware; neither is needed here.
+ */
+class BoundPinoLogger extends PinoLogger {
+  constructor(private readonly root: Pino) {
+    super({ pinoHttp: { logger: root } });
+  }
+
+  override get logger(): Pino {
+    return this.root;
+  }
+}
+
+const UNLOGGED_PATHS = /^\/(health|metrics)(\/|\?|$)/;
+
+/**
+ * One line per finished request with only what an operator needs (id, method, URL, status,
+ * time), the level by status; health probes and scrapes are not logged (they would drown
+ * everything else), and nothing is built when the level is off.
+ */
+export function logRequests(instance: FastifyInstance, root: Pino): void {
+  instance.addHook('onResponse', (request, reply, done) => {
+    const statusCode = reply.statusCode;
+    const level = statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
+    if (root.isLevelEnabled(level) && !UNLOGGED_PATHS.test(request.url)) {
+      root[level](
+        {
+          reqId: request.id,
+          req: { method: request.method, url: request.url },
+          res: { statusCode },
+          responseTime: Math.round(reply.elapsedTime * 1000) / 1000,
+        },
+        'request completed',
+      );
+    }
+    done();
+  });
+}
+
+/**
+ * The application's loggers: pino (`ROOT_LOGGER`) and, for Nest's `Logger`, nestjs-pino's
+ * bridge on top of it. `LogDestination` null keeps pino's stdout; a test replaces it.
+ */
+@Global()
+@Module({
+  providers: [
+    { provide: LogDestination, useValue: null },
+    {
+      provide: ROOT_LOGGER,
+      inject: [ConfigService, LogDestination],
+      useFactory: (config: ConfigService<AppConfig, true>, destination: LogDestination | null) => {
+        const { logLevel } = config.get('app', { infer: true });
+        const options = loggerOptions(logLevel, configuredSecrets(config));
+        return destination ? pino(options, destination) : pino(options);
+      },
+    },
+    {
+      provide: Logger,
+      inject: [ROOT_LOGGER],
+      useFactory: (root: Pino) => new Logger(new BoundPinoLogger(root), {}),
+    },
+  ],
+  exports: [Logger, ROOT_LOGGER],
+})
+export class AppLoggerModule {}

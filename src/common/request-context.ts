@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { NextFunction, Request, Response } from 'express';
 
 /** Who caused a change: an API key (by name), Stripe (webhooks), or the service itself (jobs). */
 export interface Actor {
@@ -22,8 +21,9 @@ export const SYSTEM_ACTOR: Actor = { type: 'system', name: 'system' };
  * `system` unless a job runs its work inside `runAs`.
  */
 export const RequestContext = {
-  middleware: (req: Request & { id?: string }, _res: Response, next: NextFunction): void => {
-    storage.run({ requestId: req.id }, next);
+  /** Serves a request (`next` and everything it starts) in a context of its own. */
+  serve<T>(requestId: string, next: () => T): T {
+    return storage.run({ requestId }, next);
   },
   setActor(actor: Actor): void {
     const context = storage.getStore();

@@ -11,7 +11,7 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { MAX_ID_LENGTH, ResourceIdPipe, checkRouteId } from '../common/http/resource-id.pipe';
 import { ApiErrors, ApiTag } from '../common/openapi';
 import {
@@ -80,7 +80,7 @@ export class CreditNotesController {
   async create(
     @Param('id', InvoiceIdPipe) id: string,
     @Body() body: CreateCreditNoteDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<CreditNoteResponse> {
     const { note, created } = await this.notes.issue(id, body);
     res.status(created ? 201 : 200);

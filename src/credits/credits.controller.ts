@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ResourceIdPipe } from '../common/http/resource-id.pipe';
 import { ApiErrors, ApiTag } from '../common/openapi';
 import { Clock } from '../common/time/clock';
@@ -44,7 +44,7 @@ export class CreditsController {
   async grant(
     @Param('id', ResourceIdPipe) id: string,
     @Body() body: CreateCreditGrantDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<CreditGrantResponse> {
     const { grant, created } = await this.credits.grant(id, body);
     res.status(created ? 201 : 200);

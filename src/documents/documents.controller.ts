@@ -10,7 +10,8 @@ import {
   StreamableFile,
 } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces } from '@nestjs/swagger';
-import type { Request } from 'express';
+import accepts from 'accepts';
+import type { FastifyRequest } from 'fastify';
 import { Public } from '../common/auth/auth.decorators';
 import { checkRouteId, MAX_ID_LENGTH, ResourceIdPipe } from '../common/http/resource-id.pipe';
 import { ApiErrors, ApiTag } from '../common/openapi';
@@ -33,9 +34,9 @@ const DOCUMENT_CONTENT = {
 const MAX_TOKEN_LENGTH = 512;
 
 /** `?format=` wins; else the Accept header (HTML only when preferred to PDF); else PDF. */
-function formatOf(query: DocumentQuery, req: Request): DocumentFormat {
+function formatOf(query: DocumentQuery, req: FastifyRequest): DocumentFormat {
   if (query.format) return query.format;
-  return req.accepts(['application/pdf', 'text/html']) === 'text/html' ? 'html' : 'pdf';
+  return accepts(req.raw).type(['application/pdf', 'text/html']) === 'text/html' ? 'html' : 'pdf';
 }
 
 /** PDFs download (`attachment`), HTML shows in the browser (`inline`); named by the number. */
@@ -68,7 +69,7 @@ export class DocumentsController {
   async invoiceDocument(
     @Param('id') id: string,
     @Query() query: DocumentQuery,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
   ): Promise<StreamableFile> {
     const invoiceId = checkRouteId(id, MAX_ID_LENGTH.invoice);
     return file(await this.documents.invoiceDocument(invoiceId, formatOf(query, req)));
@@ -88,7 +89,7 @@ export class DocumentsController {
   async creditNoteDocument(
     @Param('id', ResourceIdPipe) id: string,
     @Query() query: DocumentQuery,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
   ): Promise<StreamableFile> {
     return file(await this.documents.creditNoteDocument(id, formatOf(query, req)));
   }

@@ -5,7 +5,7 @@ import {
   ApiOkResponse,
   ApiOperation,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { RequireScope } from '../common/auth/auth.decorators';
 import { ResourceIdPipe } from '../common/http/resource-id.pipe';
 import { ApiErrors, ApiTag } from '../common/openapi';
@@ -31,7 +31,7 @@ export class BillingThresholdsController {
   async put(
     @Param('id', ResourceIdPipe) id: string,
     @Body() body: PutBillingThresholdsDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<BillingThresholdsResponse> {
     const { view, created } = await this.thresholds.put(id, body);
     res.status(created ? 201 : 200);

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ResourceIdPipe } from '../common/http/resource-id.pipe';
 import { ApiErrors } from '../common/openapi';
 import { AmendUsageEventDto, UsageEventViewDto, VoidUsageEventDto } from './usage.dto';
@@ -50,7 +50,7 @@ export class UsageCorrectionsController {
     @Param('id', ResourceIdPipe) id: string,
     @Param('eventId', UsageEventIdPipe) eventId: string,
     @Body() body: VoidUsageEventDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<UsageEventView> {
     return answer(await this.corrections.void(id, eventId, body.reason), res);
   }
@@ -72,13 +72,13 @@ export class UsageCorrectionsController {
     @Param('id', ResourceIdPipe) id: string,
     @Param('eventId', UsageEventIdPipe) eventId: string,
     @Body() body: AmendUsageEventDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<UsageEventView> {
     return answer(await this.corrections.amend(id, eventId, body.quantity, body.reason), res);
   }
 }
 
-function answer(result: CorrectionResult, res: Response): UsageEventView {
+function answer(result: CorrectionResult, res: FastifyReply): UsageEventView {
   res.status(result.corrected ? 201 : 200);
   return result.event;
 }

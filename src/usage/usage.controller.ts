@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { RequireScope } from '../common/auth/auth.decorators';
 import { ValidationFailed } from '../common/errors/domain-error';
 import { ResourceIdPipe } from '../common/http/resource-id.pipe';
@@ -55,7 +55,7 @@ export class UsageController {
   })
   async track(
     @Body() body: Record<string, unknown>,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<IngestResponseDto> {
     const [outcome] = await this.usage.ingest([body]);
     if (outcome.status === 'rejected') throw new UsageRejected(outcome.error!);

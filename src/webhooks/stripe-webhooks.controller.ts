@@ -12,7 +12,7 @@ import {
   Req,
 } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { Public, RequireScope } from '../common/auth/auth.decorators';
 import { checkRouteId, MAX_ID_LENGTH } from '../common/http/resource-id.pipe';
 import { ApiErrors } from '../common/openapi';
@@ -84,7 +84,7 @@ export class StripeWebhooksController {
     503: ['WEBHOOKS_NOT_CONFIGURED', 'STORE_UNAVAILABLE'],
   })
   receive(
-    @Req() req: RawBodyRequest<Request>,
+    @Req() req: RawBodyRequest<FastifyRequest>,
     @Headers('stripe-signature') signature: unknown,
   ): Promise<WebhookDeliveryResponse> {
     return this.webhooks.receive(req.rawBody, signature);

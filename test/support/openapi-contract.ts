@@ -207,15 +207,11 @@ export function contractViolations(): string[] {
 }
 
 /**
- * Express middleware (installed first, by the test app) that hands every finished response to
- * the contract and records what is wrong with it.
+ * A `request` listener of the HTTP server (installed before the application's, by the test
+ * app) that hands every finished response to the contract and records what is wrong with it.
  */
 export function contractRecorder(contract: () => OpenApiContract) {
-  return (
-    req: IncomingMessage & { originalUrl?: string },
-    res: ServerResponse,
-    next: () => void,
-  ) => {
+  return (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let keep = true;
@@ -227,12 +223,26 @@ export function contractRecorder(contract: () => OpenApiContract) {
           ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
           : Buffer.from(chunk as Uint8Array);
       size += buffer.length;
-      if (size > MAX_CAPTURE || !isJson(baseType(String(res.getHeader('content-type') ?? '')))) {
+      if (size > MAX_CAPTURE || !isJson(baseType(contentType() ?? ''))) {
         keep = false;
         chunks.length = 0;
         return;
       }
       chunks.push(buffer);
+    };
+    // Fastify passes its headers to writeHead instead of setting them one by one.
+    let written: Record<string, unknown> = {};
+    const contentType = () => {
+      const value = written['content-type'] ?? res.getHeader('content-type');
+      return typeof value === 'string' ? value : undefined;
+    };
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.writeHead = (status: number, ...rest: unknown[]) => {
+      const headers = rest.find((r) => typeof r === 'object' && r !== null);
+      if (headers && !Array.isArray(headers)) {
+        written = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+      }
+      return writeHead(status, ...rest);
     };
     const write = res.write.bind(res) as (...args: unknown[]) => boolean;
     const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
@@ -247,9 +257,9 @@ export function contractRecorder(contract: () => OpenApiContract) {
     res.on('finish', () => {
       const exchange: Exchange = {
         method: req.method ?? 'GET',
-        url: req.originalUrl ?? req.url ?? '/',
+        url: req.url ?? '/',
         status: res.statusCode,
-        contentType: res.getHeader('content-type')?.toString(),
+        contentType: contentType(),
         body: keep ? Buffer.concat(chunks) : undefined,
       };
       let problem: string | undefined;
@@ -265,6 +275,5 @@ export function contractRecorder(contract: () => OpenApiContract) {
         }
       }
     });
-    next();
   };
 }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { DynamicModule, Type } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
-import { configureApp, NEST_APP_OPTIONS } from '../../src/app.factory';
+import { configureApp, httpAdapter, NEST_APP_OPTIONS } from '../../src/app.factory';
 import { AppModule } from '../../src/app.module';
 import { buildOpenApiDocument } from '../../src/common/openapi';
 import { type AppConfig, loadConfig } from '../../src/config/configuration';
@@ -19,7 +19,7 @@ export const TEST_KEYS = {
 export const TEST_API_KEYS = `ops:admin:${TEST_KEYS.admin},collector:ingest:${TEST_KEYS.ingest},viewer:read:${TEST_KEYS.read}`;
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   config: AppConfig;
   http: TestAgent;
   /** Authorization header for a scope. */
@@ -69,12 +69,19 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     builder = builder.overrideProvider(token).useValue(value);
   }
   const moduleRef = await builder.compile();
-  const nest = moduleRef.createNestApplication<NestExpressApplication>(NEST_APP_OPTIONS);
+  const nest = moduleRef.createNestApplication<NestFastifyApplication>(
+    httpAdapter(),
+    NEST_APP_OPTIONS,
+  );
   // First, so it sees every response, even those answered before routing (contract test).
   let contract: OpenApiContract | undefined;
-  nest.use(contractRecorder(() => (contract ??= new OpenApiContract(buildOpenApiDocument(nest)))));
+  nest.getHttpServer().prependListener(
+    'request',
+    contractRecorder(() => (contract ??= new OpenApiContract(buildOpenApiDocument(nest)))),
+  );
   const app = configureApp(nest);
   await app.init();
+  await app.getHttpAdapter().getInstance().ready();
   return {
     app,
     config,

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ApiErrors } from '../../common/openapi';
 import { BillingRunResponse, StartBillingRunDto } from './billing-run.dto';
 import { BillingRunService, type BillingRunView } from './billing-run.service';
@@ -33,7 +33,7 @@ export class BillingRunController {
   @ApiErrors({ 422: ['PERIOD_NOT_ENDED'], 503: ['SHUTTING_DOWN'] })
   async start(
     @Body() body: StartBillingRunDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<BillingRunView> {
     const run = await this.runs.start(body.period, 'api');
     // A completed run is answered as it is: nothing was started, so not "accepted".

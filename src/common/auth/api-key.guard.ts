@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { ApiKeyScope, AppConfig } from '../../config/configuration';
 import { SecretsRefresher } from '../../config/secrets-refresher';
 import { ScopeForbidden, Unauthenticated } from '../errors/domain-error';
@@ -9,7 +9,7 @@ import { RequestContext } from '../request-context';
 import { ApiKeyRing, type Principal, scopeAllows } from './api-keys';
 import { defaultScope, PUBLIC_ROUTE, REQUIRED_SCOPE } from './auth.decorators';
 
-export type AuthenticatedRequest = Request & { principal?: Principal; id?: string };
+export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
 
 /**
  * Identifies the caller by its bearer key. The keys come from BILLING_API_KEYS, or from Secrets

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Cache } from 'cache-manager';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { Observable, of, tap } from 'rxjs';
 import { MetricsService } from '../metrics/metrics.service';
 import { CACHED_RESOURCE, type CachedResourceOptions } from './cached-resource.decorator';
@@ -51,10 +51,10 @@ export class HttpCacheInterceptor implements NestInterceptor {
       context.getHandler(),
     );
     if (!options) return undefined;
-    const request = context.switchToHttp().getRequest<Request>();
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (request.method !== 'GET' || Object.keys(request.query ?? {}).length > 0) return undefined;
     if (!options.param) return (options.key as () => string)();
-    const id = request.params?.[options.param];
+    const id = (request.params as Record<string, unknown> | undefined)?.[options.param];
     return typeof id === 'string' ? options.key(id) : undefined;
   }
 }

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from './domain-error';
 import { CODE_BY_STATUS, STATUS_BY_KIND } from './error-status';
 import { isStoreUnavailable } from './store-errors';
@@ -18,21 +18,29 @@ interface Mapped {
 }
 
 /**
- * A client error raised by the HTTP stack below Nest (body-parser, raw-body, the router), in the
- * `http-errors` convention: a 4xx `status` and `expose: true` (its message is meant for the
- * client). body-parser raises one without a `type` when a `Content-Encoding` body does not
- * inflate (e.g. `gzip` over plain JSON), which `bodyParserErrors` does not recognise.
+ * A client error raised by the HTTP stack below Nest: Fastify's own (`FST_ERR_*` with a 4xx
+ * `statusCode`, e.g. a URL that does not decode) or one in the `http-errors` convention (a 4xx
+ * `status` and `expose: true`, its message meant for the client). Body errors are domain errors
+ * already (src/common/http/json-bodies.ts).
  */
 function clientHttpError(exception: unknown): { status: number; message: string } | undefined {
   if (typeof exception !== 'object' || exception === null) return undefined;
-  const e = exception as { status?: unknown; expose?: unknown; message?: unknown };
-  if (typeof e.status !== 'number' || e.status < 400 || e.status > 499 || e.expose !== true) {
-    return undefined;
-  }
-  return { status: e.status, message: typeof e.message === 'string' ? e.message : '' };
+  const e = exception as {
+    status?: unknown;
+    statusCode?: unknown;
+    code?: unknown;
+    expose?: unknown;
+    message?: unknown;
+  };
+  const fastify = typeof e.code === 'string' && e.code.startsWith('FST_');
+  const status = fastify ? e.statusCode : e.status;
+  if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
+  if (!fastify && e.expose !== true) return undefined;
+  return { status, message: typeof e.message === 'string' ? e.message : '' };
 }
 
-function mapException(exception: unknown): Mapped {
+/** The response an error gets: its status, body (without the request id) and Retry-After. */
+export function mapException(exception: unknown): Mapped {
   if (exception instanceof DomainError) {
     return {
       body: {
@@ -86,8 +94,8 @@ export class ErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<Request & { id?: string }>();
-    const response = http.getResponse<Response>();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
     const { body, retryAfter } = mapException(exception);
     if (body.statusCode >= 500) {
       this.logger.error(
@@ -95,8 +103,8 @@ export class ErrorFilter implements ExceptionFilter {
         `${body.error} on ${request.method} ${request.url}`,
       );
     }
-    if (response.headersSent) return;
-    if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
-    response.status(body.statusCode).json({ ...body, requestId: request.id });
+    if (reply.sent) return;
+    if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
+    void reply.status(body.statusCode).send({ ...body, requestId: request.id });
   }
 }

@@ -1,38 +1,27 @@
-import type { NextFunction, Request, Response } from 'express';
 import { DomainError, MalformedJson, PayloadTooLarge } from '../errors/domain-error';
 
-/** What Express's body parser passes to `next(err)`. */
-interface BodyParserError {
-  type: string;
-  status: number;
-  limit?: number;
+/** A body that is not JSON in UTF-8 (another media type, charset or content coding). */
+export class UnsupportedBody extends DomainError {
+  constructor(what: string) {
+    super('UNSUPPORTED_MEDIA_TYPE', 'invalid', `The request body must be JSON in UTF-8 (${what})`);
+  }
 }
 
-const isBodyParserError = (e: unknown): e is BodyParserError =>
-  typeof e === 'object' &&
-  e !== null &&
-  typeof (e as BodyParserError).type === 'string' &&
-  typeof (e as BodyParserError).status === 'number';
+/** What raw-body fails with (the `http-errors` convention, `type` naming the failure). */
+interface ReadError {
+  type?: unknown;
+}
 
 /**
- * Express error middleware placed right after the body parsers: turns their failures into domain
- * errors, so the one error filter answers them (400 MALFORMED_JSON, 413 PAYLOAD_TOO_LARGE) in the
- * usual shape instead of Nest's generic mapping.
+ * The domain error for a body that could not be read, so the one error filter answers it in
+ * the usual shape: 413 PAYLOAD_TOO_LARGE over the route's limit, 400 MALFORMED_JSON when the
+ * bytes are not JSON, else 400 UNREADABLE_BODY (a length that does not match the bytes sent, a
+ * compressed body that does not inflate, a client that went away).
  */
-export function bodyParserErrors(
-  error: unknown,
-  _req: Request,
-  _res: Response,
-  next: NextFunction,
-): void {
-  if (!isBodyParserError(error)) return next(error);
-  if (error.type === 'entity.parse.failed') return next(new MalformedJson());
-  if (error.type === 'entity.too.large') return next(new PayloadTooLarge(error.limit));
-  next(
-    new DomainError(
-      error.status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'UNREADABLE_BODY',
-      'invalid',
-      'The request body could not be read',
-    ),
-  );
+export function bodyReadError(error: unknown, limit: number): DomainError {
+  const type = typeof error === 'object' && error !== null ? (error as ReadError).type : undefined;
+  if (type === 'entity.too.large') return new PayloadTooLarge(limit);
+  return new DomainError('UNREADABLE_BODY', 'invalid', 'The request body could not be read');
 }
+
+export { MalformedJson };
