@@ -11,7 +11,7 @@ import { Logger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { useJsonBodies } from './common/http/json-bodies';
-import { logRequests, requestIdOf, ROOT_LOGGER, type WithPlatformId } from './common/logging';
+import { requestIdOf, requestLogger, ROOT_LOGGER, type WithPlatformId } from './common/logging';
 import { MetricsService } from './common/metrics/metrics.service';
 import { mapException } from './common/errors/error.filter';
 import { buildOpenApiDocument, DOCS_JSON_PATH, DOCS_PATH } from './common/openapi';
@@ -97,9 +97,8 @@ export async function createApp(
 export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
-  serveRequests(fastify, app.get(MetricsService));
+  serveRequests(fastify, app.get(MetricsService), requestLogger(app.get<Pino>(ROOT_LOGGER)));
   useJsonBodies(fastify, DEFAULT_BODY_LIMIT);
-  logRequests(fastify, app.get<Pino>(ROOT_LOGGER));
   boundSlowClients(app);
   setupOpenApi(app);
   return app;
@@ -123,9 +122,13 @@ const SECURITY_HEADERS = securityHeaders();
  * request id (even one refused before routing); the rest of the request runs in its own
  * request context (request id, actor). Each route gets its body limit; every finished request
  * is timed under its route template (never the raw URL, so ids do not reach the labels;
- * unknown routes are "unmatched").
+ * unknown routes are "unmatched") and logged.
  */
-function serveRequests(fastify: FastifyInstance, metrics: MetricsService): void {
+function serveRequests(
+  fastify: FastifyInstance,
+  metrics: MetricsService,
+  logRequest: (request: FastifyRequest, reply: FastifyReply) => void,
+): void {
   // Node's own answer to what it cannot parse (Fastify's adds a JSON body without a request id).
   fastify.server.removeAllListeners('clientError');
   fastify.addHook('onRoute', (route) => {
@@ -136,14 +139,9 @@ function serveRequests(fastify: FastifyInstance, metrics: MetricsService): void 
     RequestContext.serve(request.id, done);
   });
   fastify.addHook('onResponse', (request, reply, done) => {
-    metrics.httpDuration.observe(
-      {
-        method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
-        status: String(reply.statusCode),
-      },
-      reply.elapsedTime / 1000,
-    );
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observeHttp(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    logRequest(request, reply);
     done();
   });
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { pino, type Logger as Pino, type LoggerOptions } from 'pino';
 import type { AppConfig } from '../config/configuration';
@@ -124,25 +124,24 @@ const UNLOGGED_PATHS = /^\/(health|metrics)(\/|\?|$)/;
 /**
  * One line per finished request with only what an operator needs (id, method, URL, status,
  * time), the level by status; health probes and scrapes are not logged (they would drown
- * everything else), and nothing is built when the level is off.
+ * everything else), and nothing is built when the level is off. Called from the HTTP
+ * pipeline's `onResponse` hook (src/app.factory.ts).
  */
-export function logRequests(instance: FastifyInstance, root: Pino): void {
-  instance.addHook('onResponse', (request, reply, done) => {
+export function requestLogger(root: Pino): (request: FastifyRequest, reply: FastifyReply) => void {
+  return (request, reply) => {
     const statusCode = reply.statusCode;
     const level = statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
-    if (root.isLevelEnabled(level) && !UNLOGGED_PATHS.test(request.url)) {
-      root[level](
-        {
-          reqId: request.id,
-          req: { method: request.method, url: request.url },
-          res: { statusCode },
-          responseTime: Math.round(reply.elapsedTime * 1000) / 1000,
-        },
-        'request completed',
-      );
-    }
-    done();
-  });
+    if (!root.isLevelEnabled(level) || UNLOGGED_PATHS.test(request.url)) return;
+    root[level](
+      {
+        reqId: request.id,
+        req: { method: request.method, url: request.url },
+        res: { statusCode },
+        responseTime: Math.round(reply.elapsedTime * 1000) / 1000,
+      },
+      'request completed',
+    );
+  };
 }
 
 /**

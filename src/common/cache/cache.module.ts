@@ -2,7 +2,7 @@ import { createKeyv } from '@cacheable/memory';
 import { CacheModule } from '@nestjs/cache-manager';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { Keyv } from 'keyv';
+import { type Keyv, KeyvHooks } from 'keyv';
 import type { AppConfig } from '../../config/configuration';
 import { RedisCache } from './redis-cache';
 
@@ -19,9 +19,7 @@ export class CacheStoreFactory implements OnApplicationShutdown {
   async create(): Promise<Keyv> {
     const { ttlSeconds, maxItems, store, redisUrl } = this.config.get('cache', { infer: true });
     const ttl = ttlSeconds * 1000;
-    // One Map: the default spreads keys over 16 Maps, hashing every key on every lookup, which
-    // buys nothing in one thread (and was a visible share of a cached GET's CPU).
-    if (store === 'memory') return createKeyv({ ttl, lruSize: maxItems, storeHashSize: 1 });
+    if (store === 'memory') return memoryStore(ttl, maxItems);
     if (!redisUrl) throw new Error('REDIS_URL is required when CACHE_STORE is redis');
     // Keys carry the table name: deployments sharing a Redis server never see each other's data.
     const table = this.config.get('dynamo', { infer: true }).table;
@@ -34,6 +32,25 @@ export class CacheStoreFactory implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.redis?.close();
   }
+}
+
+/**
+ * The in-process LRU. One Map: the default spreads keys over 16 Maps, hashing every key on every
+ * lookup, which buys nothing in one thread. Entries are not copied on every read (the store's
+ * default `structuredClone`s them, a visible share of a cached GET's CPU): they are frozen when
+ * stored instead, so code that would change a cached value fails loudly rather than changing
+ * it for every later reader.
+ */
+export function memoryStore(ttl: number, maxItems: number): Keyv {
+  const keyv = createKeyv({ ttl, lruSize: maxItems, storeHashSize: 1, useClone: false });
+  keyv.hooks.addHandler(KeyvHooks.PRE_SET, (data: { value?: unknown }) => deepFreeze(data.value));
+  return keyv;
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
 }
 
 /** One cache shared by every module; every read, write and invalidation goes to that one store. */

@@ -26,6 +26,26 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** The two cache-lookup series, bound once (a lookup is on every cached GET). */
+  readonly cacheHits = this.cacheLookups.labels({ result: 'hit' });
+  readonly cacheMisses = this.cacheLookups.labels({ result: 'miss' });
+
+  private readonly httpSeries = new Map<string, { observe(seconds: number): void }>();
+
+  /**
+   * Times one finished HTTP request. Each method/route/status series is bound on first use and
+   * kept (routes are templates, so there are few), so a request observes without hashing labels.
+   */
+  observeHttp(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${route} ${status}`;
+    let series = this.httpSeries.get(key);
+    if (!series) {
+      series = this.httpDuration.labels({ method, route, status: String(status) });
+      this.httpSeries.set(key, series);
+    }
+    series.observe(seconds);
+  }
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
