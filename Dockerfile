@@ -22,4 +22,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # The same V8 heap flag as `npm start` (see README, Performance: memory).
-CMD ["node", "--heap-growing-percent=40", "dist/main.js"]
+CMD ["node", "--heap-growing-percent=40", "--max-semi-space-size=2", "dist/main.js"]

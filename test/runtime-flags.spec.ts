@@ -6,14 +6,18 @@ import { APP_NODE_FLAGS } from '../bench/lib/app-process';
 const root = resolve(__dirname, '..');
 
 /**
- * The V8 heap flag that keeps the service's old generation close to what it holds live under load
- * (README, Performance) is given on the command line (node refuses `--heap-growing-percent` in
- * NODE_OPTIONS): `npm start`, the container image and the bench must run the app with the same.
+ * The V8 heap flags that keep the service's memory close to what it holds live under load
+ * (README, Performance: the old generation grows by 40%, the young generation's semi-spaces are
+ * 2 MB) are given on the command line (node refuses `--heap-growing-percent` in NODE_OPTIONS):
+ * `npm start`, the container image and the bench must run the app with the same.
  */
 describe('runtime node flags', () => {
-  it('npm start and the Dockerfile run the app with the same heap flag, which node accepts', () => {
+  it('npm start and the Dockerfile run the app with the same heap flags, which node accepts', () => {
     expect(APP_NODE_FLAGS).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^--heap-growing-percent=\d+$/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^--heap-growing-percent=\d+$/),
+        expect.stringMatching(/^--max-semi-space-size=\d+$/),
+      ]),
     );
     const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(resolve(root, 'Dockerfile'), 'utf8'));
     expect(JSON.parse(cmd![1])).toEqual(['node', ...APP_NODE_FLAGS, 'dist/main.js']);
