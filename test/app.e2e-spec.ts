@@ -38,12 +38,15 @@ describe('Cross-cutting behaviour (e2e)', () => {
   afterAll(() => t.close());
 
   describe('errors', () => {
+    /** POSTs a customer body as bytes with the given content type and encoding. */
+    const postCustomer = (body: string | Buffer, contentType: string, encoding?: string) => {
+      const req = t.http.post('/v1/customers').set(t.auth()).set('Content-Type', contentType);
+      if (encoding) void req.set('Content-Encoding', encoding);
+      return req.serialize(asBytes).send(body);
+    };
+
     it('answers malformed JSON with 400 in the error shape, never 500', async () => {
-      const res = await t.http
-        .post('/v1/customers')
-        .set(t.auth())
-        .set('Content-Type', 'application/json')
-        .send('{"id": "x", "email":');
+      const res = await postCustomer('{"id": "x", "email":', 'application/json');
       expect(res.status).toBe(400);
       expect(res.body).toEqual({
         statusCode: 400,
@@ -92,61 +95,39 @@ describe('Cross-cutting behaviour (e2e)', () => {
     it('reads gzip and deflate bodies; refuses other encodings and charsets with 400', async () => {
       const customer = (id: string) =>
         JSON.stringify({ id, name: 'Zipped', email: 'z@example.test', planId: 'paid' });
-      const body = customer('plain');
+      const json = 'application/json';
       for (const [coding, pack] of [
         ['gzip', gzipSync],
         ['deflate', deflateSync],
       ] as const) {
-        const res = await t.http
-          .post('/v1/customers')
-          .set(t.auth())
-          .set('Content-Type', 'application/json')
-          .set('Content-Encoding', coding)
-          .serialize(asBytes)
-          .send(pack(customer(`zipped-${coding}`)));
+        const res = await postCustomer(pack(customer(`zipped-${coding}`)), json, coding);
         expect([res.status, res.body.id]).toEqual([201, `zipped-${coding}`]);
       }
-      const unknown = await t.http
-        .post('/v1/customers')
-        .set(t.auth())
-        .set('Content-Type', 'application/json')
-        .set('Content-Encoding', 'compress')
-        .send(body);
-      expect([unknown.status, unknown.body.error]).toEqual([400, 'UNSUPPORTED_MEDIA_TYPE']);
-      const latin1 = await t.http
-        .post('/v1/customers')
-        .set(t.auth())
-        .set('Content-Type', 'application/json; charset=iso-8859-1')
-        .send(body);
-      expect([latin1.status, latin1.body.error]).toEqual([400, 'UNSUPPORTED_MEDIA_TYPE']);
-      const broken = await t.http
-        .post('/v1/customers')
-        .set(t.auth())
-        .set('Content-Type', 'application/json')
-        .set('Content-Encoding', 'gzip')
-        .send(body);
-      expect([broken.status, broken.body.error]).toEqual([400, 'UNREADABLE_BODY']);
+      const body = customer('plain');
+      const refused = [
+        await postCustomer(body, json, 'compress'),
+        await postCustomer(body, 'application/json; charset=iso-8859-1'),
+        await postCustomer(body, json, 'gzip'),
+      ];
+      expect(refused.map((r) => [r.status, r.body.error])).toEqual([
+        [400, 'UNSUPPORTED_MEDIA_TYPE'],
+        [400, 'UNSUPPORTED_MEDIA_TYPE'],
+        [400, 'UNREADABLE_BODY'],
+      ]);
     });
 
     it('counts the limit on the inflated body (a small gzip bomb is 413)', async () => {
       const bomb = gzipSync(JSON.stringify({ id: 'bomb', name: ' '.repeat(1024 * 1024) }));
       expect(bomb.length).toBeLessThan(8 * 1024);
-      const res = await t.http
-        .post('/v1/customers')
-        .set(t.auth())
-        .set('Content-Type', 'application/json')
-        .set('Content-Encoding', 'gzip')
-        .serialize(asBytes)
-        .send(bomb);
+      const res = await postCustomer(bomb, 'application/json', 'gzip');
       expect([res.status, res.body.error]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
     });
 
     it('does not read bodies of other media types: the route sees no body', async () => {
-      const res = await t.http
-        .post('/v1/customers')
-        .set(t.auth())
-        .set('Content-Type', 'text/plain')
-        .send('{"id":"plain","email":"p@example.test","planId":"paid"}');
+      const res = await postCustomer(
+        '{"id":"plain","email":"p@example.test","planId":"paid"}',
+        'text/plain',
+      );
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('VALIDATION_FAILED');
     });

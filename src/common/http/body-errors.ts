@@ -1,4 +1,4 @@
-import { DomainError, MalformedJson, PayloadTooLarge } from '../errors/domain-error';
+import { DomainError, PayloadTooLarge } from '../errors/domain-error';
 
 /** A body that is not JSON in UTF-8 (another media type, charset or content coding). */
 export class UnsupportedBody extends DomainError {
@@ -13,15 +13,13 @@ interface ReadError {
 }
 
 /**
- * The domain error for a body that could not be read, so the one error filter answers it in
- * the usual shape: 413 PAYLOAD_TOO_LARGE over the route's limit, 400 MALFORMED_JSON when the
- * bytes are not JSON, else 400 UNREADABLE_BODY (a length that does not match the bytes sent, a
- * compressed body that does not inflate, a client that went away).
+ * The domain error for a body whose bytes could not be read, so the one error filter answers it
+ * in the usual shape: 413 PAYLOAD_TOO_LARGE over the route's limit, else 400 UNREADABLE_BODY (a
+ * length that does not match the bytes sent, a compressed body that does not inflate, a client
+ * that went away). Bytes that are not JSON are MALFORMED_JSON (src/common/http/json-bodies.ts).
  */
 export function bodyReadError(error: unknown, limit: number): DomainError {
   const type = typeof error === 'object' && error !== null ? (error as ReadError).type : undefined;
   if (type === 'entity.too.large') return new PayloadTooLarge(limit);
   return new DomainError('UNREADABLE_BODY', 'invalid', 'The request body could not be read');
 }
-
-export { MalformedJson };
