@@ -1,5 +1,6 @@
 import { deflateSync, gzipSync } from 'node:zlib';
 import { LogDestination } from '../src/common/logging';
+import { RawHttpClient } from './support/raw-http';
 import { startTestApp, TEST_KEYS, type TestApp } from './support/test-app';
 
 describe('Rate limiting per API key (e2e)', () => {
@@ -162,6 +163,29 @@ describe('Cross-cutting behaviour (e2e)', () => {
       expect(kept.headers['x-request-id']).toBe('trace-abc-123');
       const replaced = await t.http.get('/health/live').set('x-request-id', 'bad id with spaces');
       expect(replaced.headers['x-request-id']).not.toBe('bad id with spaces');
+    });
+  });
+
+  describe('the HTTP server', () => {
+    it('matches paths in any case and with a trailing slash, as before the move to Fastify', async () => {
+      for (const path of ['/v1/plans', '/V1/Plans', '/v1/plans/']) {
+        const res = await t.http.get(path).set(t.auth());
+        expect([path, res.status]).toEqual([path, 200]);
+      }
+    });
+
+    it('closes idle keep-alive connections after 5 s and sends the security headers', async () => {
+      const client = await RawHttpClient.forServer(t.app.getHttpServer());
+      const res = await client
+        .send({ method: 'GET', path: '/health/live' })
+        .finally(() => client.close());
+      expect(res.headers['keep-alive']).toBe('timeout=5');
+      expect(res.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'SAMEORIGIN',
+        'strict-transport-security': expect.stringMatching(/^max-age=/),
+        'content-security-policy': expect.stringContaining("default-src 'self'"),
+      });
     });
   });
 

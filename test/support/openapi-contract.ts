@@ -106,7 +106,8 @@ export class OpenApiContract {
           .join('');
         return {
           template,
-          pattern: new RegExp(`^${source}$`),
+          // Any case, as the router matches.
+          pattern: new RegExp(`^${source}$`, 'i'),
           params: (template.match(/\{/g) ?? []).length,
         };
       })
