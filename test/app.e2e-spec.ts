@@ -117,6 +117,12 @@ describe('Cross-cutting behaviour (e2e)', () => {
       ]);
     });
 
+    it('reads JSON after any amount of whitespace', async () => {
+      const body = `${' \n'.repeat(100)}{"id":"spaced","name":"S","email":"s@example.test","planId":"paid"}`;
+      const res = await postCustomer(body, 'application/json');
+      expect([res.status, res.body.id]).toEqual([201, 'spaced']);
+    });
+
     it('counts the limit on the inflated body (a small gzip bomb is 413)', async () => {
       const bomb = gzipSync(JSON.stringify({ id: 'bomb', name: ' '.repeat(1024 * 1024) }));
       expect(bomb.length).toBeLessThan(8 * 1024);

@@ -20,12 +20,12 @@ const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
 
 /**
  * The body parsers of the application, replacing Fastify's: `application/json` only, in UTF-8,
- * optionally gzip/deflate/br encoded; an empty body is `{}`; at most the route's `bodyLimit` bytes once inflated; an
- * object or an array at the top (JSON.parse's other values are refused, as body-parser's strict
- * mode did); `__proto__` and `constructor.prototype` keys refused (Fastify's rule). The exact
- * bytes are kept in `request.rawBody`. Bodies of any other type are not read: the route sees
- * no body and validates accordingly. Every failure is a domain error (src/common/http/
- * body-errors.ts), answered by the one error filter.
+ * optionally gzip/deflate/br encoded; at most the route's `bodyLimit` bytes once inflated; an
+ * empty body is `{}`; an object or an array at the top (JSON's other values are refused, as
+ * body-parser's strict mode did); `__proto__` and `constructor.prototype` keys refused
+ * (Fastify's rule). The exact bytes are kept in `request.rawBody`. Bodies of any other type are
+ * not read: the route sees no body and validates accordingly. Every failure is a domain error
+ * (src/common/http/body-errors.ts), answered by the one error filter.
  */
 export function useJsonBodies(fastify: FastifyInstance, defaultLimit: number): void {
   fastify.removeAllContentTypeParsers();
@@ -40,12 +40,16 @@ export function useJsonBodies(fastify: FastifyInstance, defaultLimit: number): v
   fastify.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 }
 
+/** The first character after JSON's whitespace. */
+const FIRST = /^[ \t\n\r]*(.)/s;
+
 function parseJson(raw: Buffer): unknown {
   if (raw.length === 0) return {};
-  const first = raw.toString('latin1', 0, 64).trimStart()[0];
+  const text = raw.toString('utf8');
+  const first = FIRST.exec(text)?.[1];
   if (first !== '{' && first !== '[') throw new MalformedJson();
   try {
-    return secureJson.parse(raw.toString('utf8'), undefined, {
+    return secureJson.parse(text, undefined, {
       protoAction: 'error',
       constructorAction: 'error',
     });
