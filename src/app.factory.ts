@@ -13,7 +13,7 @@ import { AppModule, type AppModuleOptions } from './app.module';
 import { useJsonBodies } from './common/http/json-bodies';
 import { requestIdOf, requestLogger, ROOT_LOGGER, type WithPlatformId } from './common/logging';
 import { MetricsService } from './common/metrics/metrics.service';
-import { mapException } from './common/errors/error.filter';
+import { replyWithError } from './common/errors/error.filter';
 import { buildOpenApiDocument, DOCS_JSON_PATH, DOCS_PATH } from './common/openapi';
 import { RequestContext } from './common/request-context';
 import type { AppConfig } from './config/configuration';
@@ -59,12 +59,8 @@ export function httpAdapter(): FastifyAdapter {
   return new FastifyAdapter({
     // A URL the router cannot decode: answered in the usual error shape, with the usual headers.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      const { body } = mapException(error);
-      void reply
-        .headers(SECURITY_HEADERS)
-        .header('x-request-id', request.id)
-        .status(body.statusCode)
-        .send({ ...body, requestId: request.id });
+      stamp(request, reply);
+      replyWithError(request, reply, error);
     },
     bodyLimit: DEFAULT_BODY_LIMIT,
     trustProxy: true,
@@ -117,6 +113,11 @@ function securityHeaders(): Record<string, string> {
 
 const SECURITY_HEADERS = securityHeaders();
 
+/** What every response carries: the security headers and the request id. */
+function stamp(request: FastifyRequest, reply: FastifyReply): void {
+  void reply.headers(SECURITY_HEADERS).header('x-request-id', request.id);
+}
+
 /**
  * The per-request pipeline below Nest. Every response carries the security headers and the
  * request id (even one refused before routing); the rest of the request runs in its own
@@ -135,7 +136,7 @@ function serveRequests(
     route.bodyLimit ??= bodyLimitOf(route.url);
   });
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(SECURITY_HEADERS).header('x-request-id', request.id);
+    stamp(request, reply);
     RequestContext.serve(request.id, done);
   });
   fastify.addHook('onResponse', (request, reply, done) => {

@@ -109,11 +109,14 @@ describe('Cross-cutting behaviour (e2e)', () => {
         await postCustomer(body, json, 'compress'),
         await postCustomer(body, 'application/json; charset=iso-8859-1'),
         await postCustomer(body, json, 'gzip'),
+        // A Content-Type header that does not parse: Fastify refuses it before any parser runs.
+        await postCustomer(body, 'a/b/c'),
       ];
       expect(refused.map((r) => [r.status, r.body.error])).toEqual([
         [400, 'UNSUPPORTED_MEDIA_TYPE'],
         [400, 'UNSUPPORTED_MEDIA_TYPE'],
         [400, 'UNREADABLE_BODY'],
+        [400, 'UNSUPPORTED_MEDIA_TYPE'],
       ]);
     });
 

@@ -89,3 +89,10 @@ export class PayloadTooLarge extends DomainError {
     );
   }
 }
+
+/** A body that is not JSON in UTF-8 (another charset or content coding, an unreadable type). */
+export class UnsupportedBody extends DomainError {
+  constructor(what: string) {
+    super('UNSUPPORTED_MEDIA_TYPE', 'invalid', `The request body must be JSON in UTF-8 (${what})`);
+  }
+}

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from './domain-error';
+import { DomainError, UnsupportedBody } from './domain-error';
 import { CODE_BY_STATUS, STATUS_BY_KIND } from './error-status';
 import { isStoreUnavailable } from './store-errors';
 
@@ -40,7 +40,7 @@ function clientHttpError(exception: unknown): { status: number; message: string 
 }
 
 /** The response an error gets: its status, body (without the request id) and Retry-After. */
-export function mapException(exception: unknown): Mapped {
+function mapException(exception: unknown): Mapped {
   if (exception instanceof DomainError) {
     return {
       body: {
@@ -54,6 +54,9 @@ export function mapException(exception: unknown): Mapped {
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
+    // Fastify refuses a Content-Type header it cannot parse before any body parser runs, and Nest
+    // hands that on as a 415: answered as the parser answers a body it cannot read.
+    if (status === 415) return mapException(new UnsupportedBody('the Content-Type header'));
     const response = exception.getResponse();
     const raw =
       typeof response === 'string' ? response : (response as { message?: unknown }).message;
@@ -104,7 +107,25 @@ export class ErrorFilter implements ExceptionFilter {
       );
     }
     if (reply.sent) return;
-    if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
-    void reply.status(body.statusCode).send({ ...body, requestId: request.id });
+    sendError(request, reply, body, retryAfter);
   }
+}
+
+function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  body: Mapped['body'],
+  retryAfter?: number,
+): void {
+  if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
+  void reply.status(body.statusCode).send({ ...body, requestId: request.id });
+}
+
+/**
+ * Answers an error raised before a request reaches Nest (its filters do not see it), in the same
+ * shape as the filter does.
+ */
+export function replyWithError(request: FastifyRequest, reply: FastifyReply, error: unknown): void {
+  const { body, retryAfter } = mapException(error);
+  sendError(request, reply, body, retryAfter);
 }

@@ -3,11 +3,15 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import getRawBody from 'raw-body';
 import secureJson from 'secure-json-parse';
-import { MalformedJson } from '../errors/domain-error';
-import { bodyReadError, UnsupportedBody } from './body-errors';
+import {
+  DomainError,
+  MalformedJson,
+  PayloadTooLarge,
+  UnsupportedBody,
+} from '../errors/domain-error';
 
 /** A request whose JSON body was read: its exact bytes too (Stripe signs them). */
-export type WithRawBody = FastifyRequest & { rawBody?: Buffer };
+type WithRawBody = FastifyRequest & { rawBody?: Buffer };
 
 const INFLATE: Record<string, () => NodeJS.ReadWriteStream> = {
   gzip: createGunzip,
@@ -24,8 +28,8 @@ const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
  * empty body is `{}`; an object or an array at the top (JSON's other values are refused, as
  * body-parser's strict mode did); `__proto__` and `constructor.prototype` keys refused
  * (Fastify's rule). The exact bytes are kept in `request.rawBody`. Bodies of any other type are
- * not read: the route sees no body and validates accordingly. Every failure is a domain error
- * (src/common/http/body-errors.ts), answered by the one error filter.
+ * not read: the route sees no body and validates accordingly. Every failure is a domain error,
+ * answered by the one error filter.
  */
 export function useJsonBodies(fastify: FastifyInstance, defaultLimit: number): void {
   fastify.removeAllContentTypeParsers();
@@ -84,4 +88,16 @@ async function readBody(
   } catch (error) {
     throw bodyReadError(error, limit);
   }
+}
+
+/**
+ * A body whose bytes could not be read: 413 PAYLOAD_TOO_LARGE over the route's limit (raw-body's
+ * `entity.too.large`), else 400 UNREADABLE_BODY (a length that does not match the bytes sent, a
+ * compressed body that does not inflate, a client that went away).
+ */
+function bodyReadError(error: unknown, limit: number): DomainError {
+  const type =
+    typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
+  if (type === 'entity.too.large') return new PayloadTooLarge(limit);
+  return new DomainError('UNREADABLE_BODY', 'invalid', 'The request body could not be read');
 }
