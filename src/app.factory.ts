@@ -17,6 +17,7 @@ import { replyWithError } from './common/errors/error.filter';
 import { buildOpenApiDocument, DOCS_JSON_PATH, DOCS_PATH } from './common/openapi';
 import { RequestContext } from './common/request-context';
 import type { AppConfig } from './config/configuration';
+import { useCheapInterceptorScopes } from './common/http/interceptor-scope';
 
 const KB = 1024;
 
@@ -91,6 +92,7 @@ export async function createApp(
 
 /** Everything applied on top of the module graph; shared with tests that override providers. */
 export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
+  useCheapInterceptorScopes();
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
   serveRequests(fastify, app.get(MetricsService), requestLogger(app.get<Pino>(ROOT_LOGGER)));

@@ -11,5 +11,7 @@ export const FLOOR_MODES = {
   'nest-express-full': 'Nest+Express+nestjs-pino+helmet',
   'nest-fastify-full': 'Nest+Fastify+nestjs-pino+@fastify/helmet',
   'nest-fastify-full-static': 'Nest+Fastify+nestjs-pino+helmet headers once',
+  'nest-fastify-interceptor': 'Nest+Fastify+one pass-through interceptor (NestJS 11 scopes)',
+  'nest-fastify-interceptor-scoped': "Nest+Fastify+one pass-through interceptor (the app's scopes)",
 } as const;
 export type FloorMode = keyof typeof FLOOR_MODES;

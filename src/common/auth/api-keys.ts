@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyConfig, ApiKeyScope } from '../../config/configuration';
 
 export interface Principal {
@@ -7,11 +7,14 @@ export interface Principal {
   scope: ApiKeyScope;
 }
 
-interface StoredKey extends Principal {
+interface StoredKey {
   digest: Buffer;
+  /** What a request authenticated with this key carries (one frozen object per key). */
+  principal: Readonly<Principal>;
 }
 
-const digest = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
+/** One-shot SHA-256 (`crypto.hash`, Node ≥ 20.12): no Hash object per request. */
+const digest = (key: string): Buffer => hash('sha256', key, 'buffer');
 
 /**
  * Keys are kept as SHA-256 digests and compared with `timingSafeEqual` against every configured
@@ -21,7 +24,10 @@ export class ApiKeyRing {
   private readonly keys: StoredKey[];
 
   constructor(keys: ApiKeyConfig[]) {
-    this.keys = keys.map((k) => ({ name: k.name, scope: k.scope, digest: digest(k.key) }));
+    this.keys = keys.map((k) => ({
+      digest: digest(k.key),
+      principal: Object.freeze({ name: k.name, scope: k.scope }),
+    }));
   }
 
   get size(): number {
@@ -34,7 +40,7 @@ export class ApiKeyRing {
     for (const key of this.keys) {
       if (timingSafeEqual(candidate, key.digest) && !found) found = key;
     }
-    return found ? { name: found.name, scope: found.scope } : undefined;
+    return found?.principal;
   }
 
   static generateKey(): string {
