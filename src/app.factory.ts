@@ -18,6 +18,7 @@ import { buildOpenApiDocument, DOCS_JSON_PATH, DOCS_PATH } from './common/openap
 import { RequestContext } from './common/request-context';
 import type { AppConfig } from './config/configuration';
 import { useCheapInterceptorScopes } from './common/http/interceptor-scope';
+import { CachedReads } from './common/cache/cached-reads';
 
 const KB = 1024;
 
@@ -96,6 +97,8 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
   serveRequests(fastify, app.get(MetricsService), requestLogger(app.get<Pino>(ROOT_LOGGER)));
+  // Cache hits of @CachedResource routes are answered before Nest's router (see CachedReads).
+  app.get(CachedReads).serve(fastify);
   useJsonBodies(fastify, DEFAULT_BODY_LIMIT);
   boundSlowClients(app);
   setupOpenApi(app);

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AppCacheModule } from './common/cache/cache.module';
+import { HttpCacheModule } from './common/cache/http-cache.module';
 import { ResilienceModule } from './common/resilience';
 import { CommonModule } from './common/common.module';
 import { AppLoggerModule } from './common/logging';
@@ -52,6 +53,7 @@ export class AppModule {
         ScheduleModule.forRoot(),
         AppLoggerModule,
         AppCacheModule,
+        HttpCacheModule,
         CommonModule,
         DatabaseModule.forRoot(options.embeddedStore),
         MetricsModule,

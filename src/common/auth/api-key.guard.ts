@@ -5,6 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ApiKeyScope, AppConfig } from '../../config/configuration';
 import { SecretsRefresher } from '../../config/secrets-refresher';
 import { ScopeForbidden, Unauthenticated } from '../errors/domain-error';
+import { PerRoute } from '../http/per-route';
 import { RequestContext } from '../request-context';
 import { ApiKeyRing, type Principal, scopeAllows } from './api-keys';
 import { defaultScope, PUBLIC_ROUTE, REQUIRED_SCOPE } from './auth.decorators';
@@ -42,9 +43,18 @@ export class ApiKeyGuard implements CanActivate {
     }
   }
 
+  /** Whether a route is public and the scope it names, read once per route. */
+  private readonly access = new PerRoute((handler, controller) => ({
+    isPublic: this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [handler, controller]),
+    scope: this.reflector.getAllAndOverride<ApiKeyScope | undefined>(REQUIRED_SCOPE, [
+      handler,
+      controller,
+    ]),
+  }));
+
   canActivate(context: ExecutionContext): boolean {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+    const access = this.access.of(context);
+    if (access.isPublic) return true;
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = request.headers.authorization;
@@ -53,9 +63,7 @@ export class ApiKeyGuard implements CanActivate {
     const principal = this.ring.authenticate(match[1]);
     if (!principal) throw new Unauthenticated('The API key is not valid');
 
-    const required =
-      this.reflector.getAllAndOverride<ApiKeyScope>(REQUIRED_SCOPE, targets) ??
-      defaultScope(request.method);
+    const required = access.scope ?? defaultScope(request.method);
     if (!scopeAllows(principal.scope, required))
       throw new ScopeForbidden(required, principal.scope);
     request.principal = principal;

@@ -11,10 +11,11 @@ import { Reflector } from '@nestjs/core';
 import type { Cache } from 'cache-manager';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Observable, of, tap } from 'rxjs';
+import { PerRoute } from '../http/per-route';
 import { MetricsService } from '../metrics/metrics.service';
 import { CACHED_RESOURCE, type CachedResourceOptions } from './cached-resource.decorator';
 
-const JSON_TYPE = 'application/json; charset=utf-8';
+export const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * Caches GET responses in the shared cache-manager store under resource-id keys (not URLs), so
@@ -36,11 +37,9 @@ export class HttpCacheInterceptor implements NestInterceptor {
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const key = this.keyFor(context);
     if (!key) return next.handle();
-    const cached = await this.cache.get(key);
-    // Anything but text is an entry of an older version: a miss, replaced below.
-    const hit = typeof cached === 'string';
-    (hit ? this.metrics.cacheHits : this.metrics.cacheMisses).inc();
-    if (hit) {
+    const cached = await this.lookup(key);
+    (cached === undefined ? this.metrics.cacheMisses : this.metrics.cacheHits).inc();
+    if (cached !== undefined) {
       void context.switchToHttp().getResponse<FastifyReply>().type(JSON_TYPE);
       return of(cached);
     }
@@ -54,11 +53,29 @@ export class HttpCacheInterceptor implements NestInterceptor {
     );
   }
 
+  /**
+   * The cached response of this request's route, as `intercept` would send it, or undefined
+   * when there is none (not a cached route, a query string, a miss). Counts nothing: for
+   * CachedReads, which answers hits before the Nest pipeline (see cached-reads.ts).
+   */
+  async cachedResponse(context: ExecutionContext): Promise<string | undefined> {
+    const key = this.keyFor(context);
+    return key === undefined ? undefined : this.lookup(key);
+  }
+
+  /** The entry's JSON text; anything else is an entry of an older version: a miss, replaced. */
+  private async lookup(key: string): Promise<string | undefined> {
+    const cached = await this.cache.get(key);
+    return typeof cached === 'string' ? cached : undefined;
+  }
+
+  /** The route's `@CachedResource` options, read once per route. */
+  private readonly options = new PerRoute((handler) =>
+    this.reflector.get<CachedResourceOptions | undefined>(CACHED_RESOURCE, handler),
+  );
+
   private keyFor(context: ExecutionContext): string | undefined {
-    const options = this.reflector.get<CachedResourceOptions | undefined>(
-      CACHED_RESOURCE,
-      context.getHandler(),
-    );
+    const options = this.options.of(context);
     if (!options) return undefined;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (request.method !== 'GET' || Object.keys(request.query ?? {}).length > 0) return undefined;
