@@ -34,7 +34,7 @@ describe('Cached reads answered before the Nest pipeline (e2e)', () => {
   let intercept: jest.SpyInstance;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '8' } });
+    t = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '50' } });
     for (const id of ['reads-a', 'reads-b', 'reads-c'])
       expect((await t.http.post('/v1/customers').set(t.auth()).send(customer(id))).status).toBe(
         201,
@@ -77,6 +77,16 @@ describe('Cached reads answered before the Nest pipeline (e2e)', () => {
     expect(ingest.status).toBe(403);
     expect(ingest.body).toMatchObject({ error: 'FORBIDDEN' });
     expect((await t.http.get('/v1/customers/reads-b').set(t.auth('admin'))).status).toBe(200);
+  });
+
+  it('answers HEAD on a cached route with the headers of GET and no body', async () => {
+    const get = await t.http.get('/v1/customers/reads-b').set(t.auth('read'));
+    const head = await t.http.head('/v1/customers/reads-b').set(t.auth('read'));
+    expect(head.status).toBe(200);
+    expect(head.text).toBeUndefined();
+    expect(head.headers['content-type']).toBe(get.headers['content-type']);
+    expect(head.headers['content-length']).toBe(get.headers['content-length']);
+    expect((await t.http.head('/v1/customers/reads-b')).status).toBe(401);
   });
 
   it('leaves requests with a query string to Nest', async () => {
