@@ -13,6 +13,7 @@ import {
 import { UsageCorrectionsService } from '../src/usage/usage-corrections.service';
 import { FakeClock } from './support/fake-clock';
 import { startTestApp, type TestApp } from './support/test-app';
+import { NegativeAdjustments } from '../src/adjustments/negative-adjustments.subscriber';
 
 /*
  * Corrections of recorded usage (void, amend): the event is kept, each correction is recorded
@@ -36,6 +37,18 @@ function recorderModule(received: Corrected[]) {
   @Module({ providers: [CorrectionRecorder] })
   class CorrectionRecorderModule {}
   return CorrectionRecorderModule;
+}
+
+/**
+ * The app settles a correction that lowers an invoiced period at once, from a subscriber (see
+ * usage-adjustments.e2e-spec.ts). Here it would race the assertions on pending adjustments
+ * (whether it ran between a correction and the next assertion depends on the machine's load),
+ * so it is held back: it receives the events and does nothing.
+ */
+class HeldNegativeAdjustments extends BillingEventSubscriber<'billing.usage.corrected'> {
+  readonly name = 'usage-adjustments';
+  readonly eventTypes = ['billing.usage.corrected'] as const;
+  async handle(): Promise<void> {}
 }
 
 const NOW = '2026-03-10T12:00:00Z';
@@ -132,7 +145,13 @@ describe('Usage corrections (e2e)', () => {
     t.app.get(DynamoDatabase).doc.send(new TransactWriteCommand({ TransactItems: items }));
 
   beforeAll(async () => {
-    t = await startTestApp({ overrides: [[Clock, clock]], imports: [recorderModule(events)] });
+    t = await startTestApp({
+      overrides: [
+        [Clock, clock],
+        [NegativeAdjustments, new HeldNegativeAdjustments()],
+      ],
+      imports: [recorderModule(events)],
+    });
     // In force from before February, where the invoiced-period tests record usage.
     clock.set('2026-01-01T00:00:00Z');
     await plan('metered', { unitAmount: '0.10', unitsPerDay: 1_000_000 });
