@@ -6,7 +6,9 @@ import {
   type NestInterceptor,
   type CallHandler,
 } from '@nestjs/common';
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import type { Cache } from 'cache-manager';
 import type { Observable } from 'rxjs';
 import { HttpCacheInterceptor } from '../src/common/cache/http-cache.interceptor';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -46,8 +48,12 @@ describe('Cached reads answered before the Nest pipeline (e2e)', () => {
 
   it('answers a hit with the bytes and headers of the miss before it, without Nest', async () => {
     const before = await hits(t);
+    const get = jest.spyOn(t.app.get<Cache>(CACHE_MANAGER), 'get');
     const miss = await t.http.get('/v1/customers/reads-a').set(t.auth('read'));
     expect(intercept).toHaveBeenCalledTimes(1);
+    // The preHandler's miss is not looked up again by the interceptor.
+    expect(get.mock.calls.filter(([key]) => key === 'customer:reads-a')).toHaveLength(1);
+    get.mockRestore();
     const hit = await t.http.get('/v1/customers/reads-a').set(t.auth('read'));
     // The hit never reached the interceptor: it was answered from the route's preHandler.
     expect(intercept).toHaveBeenCalledTimes(1);

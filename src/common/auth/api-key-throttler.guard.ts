@@ -29,6 +29,9 @@ export class RateLimited extends DomainError {
   }
 }
 
+/** Whom a count belongs to: the API key, by name. */
+const trackerOf = (keyName: string) => `key:${keyName}`;
+
 /** One throttler's settings for one route, with the route's `@Throttle` overrides applied. */
 interface RouteLimit {
   throttler: ThrottlerOptions;
@@ -64,7 +67,7 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
     const limits = this.limits.of(context);
     if (!limits) return super.canActivate(context);
     const reply = context.switchToHttp().getResponse<Record<string, unknown>>();
-    const tracker = `key:${principal.name}`;
+    const tracker = trackerOf(principal.name);
     for (const { throttler, name, limit, ttl, blockDuration, headers } of limits) {
       if ((throttler.skipIf ?? this.commonOptions.skipIf)?.(context)) continue;
       const key = this.generateKey(context, tracker, name);
@@ -84,7 +87,7 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
   }
 
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
-    return `key:${(req as unknown as AuthenticatedRequest).principal?.name ?? 'anonymous'}`;
+    return trackerOf((req as unknown as AuthenticatedRequest).principal?.name ?? 'anonymous');
   }
 
   /**

@@ -18,6 +18,12 @@ import { CACHED_RESOURCE, type CachedResourceOptions } from './cached-resource.d
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
+ * Requests whose lookup CachedReads made and missed before handing them to Nest: not looked up a
+ * second time (with Redis, a second round trip). Shared by every instance of the interceptor.
+ */
+const missedBefore = new WeakSet<object>();
+
+/**
  * Caches GET responses in the shared cache-manager store under resource-id keys (not URLs), so
  * services invalidate exactly the entry a write changed. Routes without `@CachedResource` are
  * never cached; errors are never cached. Counts hits and misses for /metrics. Entries are the
@@ -37,7 +43,8 @@ export class HttpCacheInterceptor implements NestInterceptor {
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const key = this.keyFor(context);
     if (!key) return next.handle();
-    const cached = await this.lookup(key);
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const cached = missedBefore.has(request) ? undefined : await this.lookup(key);
     (cached === undefined ? this.metrics.cacheMisses : this.metrics.cacheHits).inc();
     if (cached !== undefined) {
       void context.switchToHttp().getResponse<FastifyReply>().type(JSON_TYPE);
@@ -56,11 +63,15 @@ export class HttpCacheInterceptor implements NestInterceptor {
   /**
    * The cached response of this request's route, as `intercept` would send it, or undefined
    * when there is none (not a cached route, a query string, a miss). Counts nothing: for
-   * CachedReads, which answers hits before the Nest pipeline (see cached-reads.ts).
+   * CachedReads, which answers hits before the Nest pipeline (see cached-reads.ts); a miss is
+   * remembered, so `intercept` does not look the same request up again.
    */
   async cachedResponse(context: ExecutionContext): Promise<string | undefined> {
     const key = this.keyFor(context);
-    return key === undefined ? undefined : this.lookup(key);
+    if (key === undefined) return undefined;
+    const cached = await this.lookup(key);
+    if (cached === undefined) missedBefore.add(context.switchToHttp().getRequest<object>());
+    return cached;
   }
 
   /** The entry's JSON text; anything else is an entry of an older version: a miss, replaced. */
